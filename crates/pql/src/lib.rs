@@ -1,1 +1,8 @@
-//! placeholder
+//! PQL syntax: the pest grammar, the abstract syntax tree with byte spans, its canonical
+//! printing, and the diagnostic type every stage of the engine reports errors with.
+
+pub mod ast;
+pub mod diagnostic;
+
+pub use ast::*;
+pub use diagnostic::{Diagnostic, did_you_mean};
