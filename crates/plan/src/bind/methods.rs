@@ -1,0 +1,155 @@
+//! Binding of method calls: string tests, null tests and aggregates over arrays.
+
+use seg_pql::ast::{AggregateKind, Expr, ExprKind, Literal, Name};
+use seg_pql::{Diagnostic, Span, did_you_mean};
+
+use super::list::aggregate_function;
+use super::predicates::{compile_regex, regex_node};
+use super::{Binder, argument_count, codes, not_supported, type_mismatch};
+use crate::plan::{ListFunction, Node, NodeKind, StringOp};
+use crate::types::DataType;
+
+/// Every method name PQL defines, for "did you mean" suggestions.
+const METHODS: &[&str] = &[
+    "average", "bottomN", "contains", "count", "distinct", "doesNotContain", "doesNotEndWith", "doesNotStartWith",
+    "endsWith", "equals", "exists", "filter", "get", "getDayOfMonth", "getMonth", "getYear", "groupBy", "head",
+    "includes", "intersection", "intersects", "isNotNull", "isNull", "keys", "map", "matches", "max", "min",
+    "notEqualTo", "regexGroup", "startsWith", "subsetOf", "sum", "supersetOf", "topN", "values",
+];
+
+impl Binder {
+    pub(super) fn bind_method(&mut self, receiver: &Expr, name: &Name, args: &[Expr], span: Span) -> Result<Node, Diagnostic> {
+        let method = name.text.as_str();
+        match method {
+            "isNull" | "isNotNull" => self.bind_null_test(receiver, method == "isNotNull", args, span),
+            "equals" | "notEqualTo" => self.bind_string_test(receiver, name, StringOp::Equals, method == "notEqualTo", args, span),
+            "contains" | "doesNotContain" => {
+                self.bind_string_test(receiver, name, StringOp::Contains, method == "doesNotContain", args, span)
+            }
+            "startsWith" | "doesNotStartWith" => {
+                self.bind_string_test(receiver, name, StringOp::StartsWith, method == "doesNotStartWith", args, span)
+            }
+            "endsWith" | "doesNotEndWith" => {
+                self.bind_string_test(receiver, name, StringOp::EndsWith, method == "doesNotEndWith", args, span)
+            }
+            "matches" => self.bind_matches(receiver, args, span),
+            "count" => self.bind_count(receiver, args, span),
+            "exists" => self.bind_exists_method(receiver, args, span),
+            "sum" => self.bind_aggregate_method(receiver, AggregateKind::Sum, args, span),
+            "average" => self.bind_aggregate_method(receiver, AggregateKind::Average, args, span),
+            "min" => self.bind_aggregate_method(receiver, AggregateKind::Min, args, span),
+            "max" => self.bind_aggregate_method(receiver, AggregateKind::Max, args, span),
+            _ if METHODS.contains(&method) => Err(not_supported(&format!("the method `{method}`"), name.span)),
+            _ => {
+                let diagnostic = Diagnostic::new(codes::UNKNOWN_METHOD, format!("unknown method `{method}`"), name.span);
+                Err(match did_you_mean(method, METHODS.iter().copied()) {
+                    Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
+                    None => diagnostic,
+                })
+            }
+        }
+    }
+
+    fn bind_null_test(&mut self, receiver: &Expr, negated: bool, args: &[Expr], span: Span) -> Result<Node, Diagnostic> {
+        if !args.is_empty() {
+            return Err(argument_count(if negated { "isNotNull" } else { "isNull" }, 0, args.len(), span));
+        }
+        let value = self.bind_expr(receiver)?;
+        Ok(Node { kind: NodeKind::IsNull { value: Box::new(value), negated }, data_type: DataType::Bool, span })
+    }
+
+    fn bind_string_test(
+        &mut self,
+        receiver: &Expr,
+        name: &Name,
+        op: StringOp,
+        negated: bool,
+        args: &[Expr],
+        span: Span,
+    ) -> Result<Node, Diagnostic> {
+        let value = self.bind_expr(receiver)?;
+        if value.data_type != DataType::String {
+            return Err(type_mismatch("a string", &value.data_type, value.span)
+                .with_help(format!("`{}` applies to strings", name.text)));
+        }
+        let (patterns, case_sensitive) = string_arguments(name, args, span)?;
+        let several_allowed = op == StringOp::Equals && !negated;
+        if patterns.len() > 1 && !several_allowed {
+            return Err(argument_count(&name.text, 1, patterns.len(), span)
+                .with_help("pass one string and, optionally, `false` for a case-insensitive test"));
+        }
+        let kind = NodeKind::StringTest { op, value: Box::new(value), patterns, case_sensitive, negated };
+        Ok(Node { kind, data_type: DataType::Bool, span })
+    }
+
+    fn bind_matches(&mut self, receiver: &Expr, args: &[Expr], span: Span) -> Result<Node, Diagnostic> {
+        let value = self.bind_expr(receiver)?;
+        if value.data_type != DataType::String {
+            return Err(type_mismatch("a string", &value.data_type, value.span));
+        }
+        let [pattern] = args else {
+            return Err(argument_count("matches", 1, args.len(), span));
+        };
+        let ExprKind::Literal(Literal::String(source)) = &pattern.kind else {
+            return Err(Diagnostic::new(codes::NOT_CONSTANT, "the pattern must be a string literal", pattern.span));
+        };
+        let regex = compile_regex(source, pattern.span)?;
+        Ok(regex_node(value, regex, source.clone(), span))
+    }
+
+    fn bind_count(&mut self, receiver: &Expr, args: &[Expr], span: Span) -> Result<Node, Diagnostic> {
+        if !args.is_empty() {
+            return Err(argument_count("count", 0, args.len(), span)
+                .with_help("filter the array first to count some elements, e.g. `xEvent[eventType = \"purchase\"].count()`"));
+        }
+        let source = self.bind_list(receiver)?;
+        Ok(Self::aggregate(source, ListFunction::Count, DataType::Int, span))
+    }
+
+    fn bind_exists_method(&mut self, receiver: &Expr, args: &[Expr], span: Span) -> Result<Node, Diagnostic> {
+        let [cond] = args else {
+            return Err(argument_count("exists", 1, args.len(), span));
+        };
+        let mut source = self.bind_list(receiver)?;
+        let element = source.element.clone();
+        let filter = self.in_element_scope(&element, true, |binder| binder.bind_predicate(cond))?;
+        source.filters.push(filter);
+        Ok(Self::aggregate(source, ListFunction::Exists, DataType::Bool, span))
+    }
+
+    fn bind_aggregate_method(&mut self, receiver: &Expr, kind: AggregateKind, args: &[Expr], span: Span) -> Result<Node, Diagnostic> {
+        if args.len() > 1 {
+            return Err(argument_count(kind.keyword(), 1, args.len(), span));
+        }
+        let source = self.bind_list(receiver)?;
+        let element = source.element.clone();
+        let value = self.in_element_scope(&element, true, |binder| match args.first() {
+            Some(arg) => binder.bind_expr(arg),
+            None => Ok(binder.column(binder.current_scope(), Vec::new(), span)),
+        })?;
+        let (function, data_type) = aggregate_function(kind, value)?;
+        Ok(Self::aggregate(source, function, data_type, span))
+    }
+}
+
+/// Reads the constant string arguments and the optional trailing case flag of a string test.
+fn string_arguments(name: &Name, args: &[Expr], span: Span) -> Result<(Vec<String>, bool), Diagnostic> {
+    let mut patterns = Vec::new();
+    let mut case_sensitive = true;
+    for (index, arg) in args.iter().enumerate() {
+        match &arg.kind {
+            ExprKind::Literal(Literal::String(text)) => patterns.push(text.clone()),
+            ExprKind::Literal(Literal::Bool(flag)) if index + 1 == args.len() && index > 0 => case_sensitive = *flag,
+            ExprKind::Literal(Literal::Bool(_)) => {
+                return Err(Diagnostic::new(codes::NOT_CONSTANT, "the case flag must be the last argument", arg.span));
+            }
+            _ => {
+                return Err(not_supported(&format!("`{}` with an argument other than a string literal", name.text), arg.span));
+            }
+        }
+    }
+    if patterns.is_empty() {
+        return Err(argument_count(&name.text, 1, 0, span));
+    }
+    Ok((patterns, case_sensitive))
+}

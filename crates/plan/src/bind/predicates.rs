@@ -1,0 +1,205 @@
+//! Binding of comparisons, membership, patterns and `occurs`.
+
+use regex::Regex;
+use seg_pql::ast::{BinaryOp, Comparison, Direction, Expr, ExprKind, Literal, OccursTail, UnaryOp};
+use seg_pql::{Diagnostic, Span};
+
+use super::{Binder, codes, coerce, not_supported, type_mismatch};
+use crate::plan::{Node, NodeKind, TimeCondition, TimeRef};
+use crate::time::day_interval;
+use crate::types::{DataType, Scalar};
+
+/// Comparable operand types; lists, objects and maps compare only in later versions.
+fn is_comparable(data_type: &DataType) -> bool {
+    matches!(data_type, DataType::Bool | DataType::Int | DataType::Double | DataType::String | DataType::Timestamp)
+}
+
+impl Binder {
+    pub(super) fn bind_compare(&mut self, op: BinaryOp, lhs: &Expr, rhs: &Expr, span: Span) -> Result<Node, Diagnostic> {
+        let comparison = match op {
+            BinaryOp::Eq => Comparison::Eq,
+            BinaryOp::NotEq => Comparison::NotEq,
+            BinaryOp::Lt => Comparison::Lt,
+            BinaryOp::LtEq => Comparison::LtEq,
+            BinaryOp::Gt => Comparison::Gt,
+            _ => Comparison::GtEq,
+        };
+        let lhs = self.bind_expr(lhs)?;
+        let rhs = self.bind_expr(rhs)?;
+        for side in [&lhs, &rhs] {
+            if matches!(side.data_type, DataType::List(_)) {
+                return Err(not_supported("comparing an array with `=`, `<` and the like", side.span)
+                    .with_help("filter the array instead, e.g. `xEvent[eventType = \"purchase\"]`"));
+            }
+            if !is_comparable(&side.data_type) && side.data_type != DataType::Null {
+                return Err(type_mismatch("a boolean, number, string or timestamp", &side.data_type, side.span));
+            }
+        }
+        let (lhs, rhs) = coerce::unify(lhs, rhs, comparison.symbol())?;
+        let ordered = matches!(comparison, Comparison::Lt | Comparison::LtEq | Comparison::Gt | Comparison::GtEq);
+        if ordered && lhs.data_type == DataType::Bool {
+            return Err(type_mismatch("a number, string or timestamp", &lhs.data_type, lhs.span)
+                .with_help("booleans compare only with `=` and `!=`"));
+        }
+        Ok(Node {
+            kind: NodeKind::Compare { op: comparison, lhs: Box::new(lhs), rhs: Box::new(rhs) },
+            data_type: DataType::Bool,
+            span,
+        })
+    }
+
+    pub(super) fn bind_in(&mut self, negated: bool, value: &Expr, list: &Expr, span: Span) -> Result<Node, Diagnostic> {
+        let value = self.bind_expr(value)?;
+        if !is_comparable(&value.data_type) {
+            return Err(type_mismatch("a boolean, number, string or timestamp", &value.data_type, value.span));
+        }
+        let elements = match &list.kind {
+            ExprKind::Array(elements) => elements,
+            _ => return Err(not_supported("`in` with a right side other than an array literal", list.span)),
+        };
+        let target = value.data_type.clone();
+        let mut constants = Vec::with_capacity(elements.len());
+        for element in elements {
+            let scalar = constant(element).ok_or_else(|| {
+                Diagnostic::new(codes::NOT_CONSTANT, "the elements of an `in` list must be literals", element.span)
+            })?;
+            constants.push(coerce::scalar_to(scalar, &target, element.span)?);
+        }
+        let (value, constants) = if target == DataType::Int && constants.iter().any(|c| matches!(c, Scalar::Double(_))) {
+            let constants = constants.into_iter().map(|c| coerce::scalar_to(c, &DataType::Double, span)).collect::<Result<_, _>>()?;
+            (coerce::to_double(value), constants)
+        } else {
+            (value, constants)
+        };
+        Ok(Node { kind: NodeKind::InList { value: Box::new(value), list: constants, negated }, data_type: DataType::Bool, span })
+    }
+
+    pub(super) fn bind_pattern(&mut self, op: BinaryOp, value: &Expr, pattern: &Expr, span: Span) -> Result<Node, Diagnostic> {
+        let value = self.bind_expr(value)?;
+        if value.data_type != DataType::String {
+            return Err(type_mismatch("a string", &value.data_type, value.span));
+        }
+        let ExprKind::Literal(Literal::String(source)) = &pattern.kind else {
+            return Err(Diagnostic::new(codes::NOT_CONSTANT, "the pattern must be a string literal", pattern.span));
+        };
+        let regex = if op == BinaryOp::Like { like_regex(source, pattern.span)? } else { compile_regex(source, pattern.span)? };
+        Ok(regex_node(value, regex, source.clone(), span))
+    }
+
+    pub(super) fn bind_occurs(&mut self, subject: &Expr, tail: &OccursTail, span: Span) -> Result<Node, Diagnostic> {
+        let subject = self.bind_expr(subject)?;
+        if subject.data_type != DataType::Timestamp {
+            return Err(type_mismatch("a timestamp", &subject.data_type, subject.span)
+                .with_help("`occurs` tests timestamp fields such as `timestamp` or `person.birthDate`"));
+        }
+        let condition = self.bind_time_condition(tail)?;
+        Ok(Node { kind: NodeKind::Occurs { subject: Box::new(subject), condition }, data_type: DataType::Bool, span })
+    }
+
+    pub(super) fn bind_time_condition(&mut self, tail: &OccursTail) -> Result<TimeCondition, Diagnostic> {
+        let condition = match tail {
+            OccursTail::Offset { cmp, amount, unit, direction, reference } => TimeCondition::Offset {
+                cmp: *cmp,
+                amount: *amount,
+                unit: *unit,
+                direction: *direction,
+                reference: self.bind_time_ref(reference)?,
+            },
+            OccursTail::Direction { direction: Direction::From, reference } => {
+                return Err(Diagnostic::new(codes::TYPE_MISMATCH, "`occurs from` needs a distance", reference.span)
+                    .with_help("write a window such as `occurs <= 3 days from date(2024, 5, 1)`"));
+            }
+            OccursTail::Direction { direction, reference } => {
+                TimeCondition::Direction { direction: *direction, reference: self.bind_time_ref(reference)? }
+            }
+            OccursTail::On { reference } => TimeCondition::On(self.bind_time_ref(reference)?),
+            OccursTail::Between { start, end } => {
+                TimeCondition::Between(self.bind_time_ref(start)?, self.bind_time_ref(end)?)
+            }
+        };
+        Ok(condition)
+    }
+
+    fn bind_time_ref(&mut self, reference: &Expr) -> Result<TimeRef, Diagnostic> {
+        match &reference.kind {
+            ExprKind::Time(word) => Ok(TimeRef::Word(*word)),
+            ExprKind::Call { name, args } if name.text == "date" => bind_date(args, reference.span),
+            _ => {
+                let node = self.bind_expr(reference)?;
+                if node.data_type != DataType::Timestamp {
+                    return Err(type_mismatch("a time reference or a timestamp", &node.data_type, node.span)
+                        .with_help("use `now`, `today`, `last month`, `date(2024, 1, 31)` or a timestamp field"));
+                }
+                Ok(TimeRef::Instant(Box::new(node)))
+            }
+        }
+    }
+}
+
+fn bind_date(args: &[Expr], span: Span) -> Result<TimeRef, Diagnostic> {
+    let [year, month, day] = args else {
+        return Err(super::argument_count("date", 3, args.len(), span));
+    };
+    let mut parts = [0i64; 3];
+    for (part, arg) in parts.iter_mut().zip([year, month, day]) {
+        match constant(arg) {
+            Some(Scalar::Int(value)) => *part = value,
+            _ => return Err(not_supported("`date(...)` with arguments other than integer literals", arg.span)),
+        }
+    }
+    let [y, m, d] = parts;
+    if day_interval(y, m, d).is_none() {
+        return Err(Diagnostic::new(codes::INVALID_DATE, format!("date({y}, {m}, {d}) is not a calendar day"), span)
+            .with_help("write a year from -9999 to 9999, a month from 1 to 12 and a day that exists in that month"));
+    }
+    // The checks above guarantee that the parts fit.
+    Ok(TimeRef::Day { year: y as i16, month: m as i8, day: d as i8 })
+}
+
+/// Returns the value of a literal, or of a negated numeric literal.
+pub(super) fn constant(expr: &Expr) -> Option<Scalar> {
+    match &expr.kind {
+        ExprKind::Literal(Literal::String(value)) => Some(Scalar::String(value.clone())),
+        ExprKind::Literal(Literal::Int(value)) => Some(Scalar::Int(*value)),
+        ExprKind::Literal(Literal::Double(value)) => Some(Scalar::Double(*value)),
+        ExprKind::Literal(Literal::Bool(value)) => Some(Scalar::Bool(*value)),
+        ExprKind::Unary { op: UnaryOp::Neg, operand } => match constant(operand)? {
+            Scalar::Int(value) => value.checked_neg().map(Scalar::Int),
+            Scalar::Double(value) => Some(Scalar::Double(-value)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Translates a `like` pattern (`%` any run, `_` one character) to an anchored regex.
+///
+/// # Errors
+///
+/// Returns a diagnostic when the translated pattern exceeds the regex size limit.
+pub(super) fn like_regex(pattern: &str, span: Span) -> Result<Regex, Diagnostic> {
+    let mut translated = String::from("(?s)^");
+    for c in pattern.chars() {
+        match c {
+            '%' => translated.push_str(".*"),
+            '_' => translated.push('.'),
+            other => translated.push_str(&regex::escape(&other.to_string())),
+        }
+    }
+    translated.push('$');
+    compile_regex(&translated, span)
+}
+
+/// Compiles a `matches` pattern with find semantics.
+pub(super) fn compile_regex(source: &str, span: Span) -> Result<Regex, Diagnostic> {
+    regex::RegexBuilder::new(source).size_limit(10 << 20).build().map_err(|error| {
+        let detail = error.to_string().lines().last().unwrap_or("").trim().to_string();
+        Diagnostic::new(codes::INVALID_PATTERN, format!("invalid regular expression {source:?}: {detail}"), span).with_help(
+            "the pattern syntax is that of the Rust regex crate; look-around and back-references are not available",
+        )
+    })
+}
+
+pub(super) fn regex_node(value: Node, regex: Regex, source: String, span: Span) -> Node {
+    Node { kind: NodeKind::Regex { value: Box::new(value), regex, source }, data_type: DataType::Bool, span }
+}
