@@ -1,1 +1,77 @@
-fn main() {}
+//! `seg`: evaluates PQL segment definitions over profile files.
+//!
+//! Exit codes: 0 on success, 1 when a definition or an input is invalid (the message says
+//! which and why), 2 on a usage error.
+
+mod commands;
+mod definitions;
+mod job;
+mod report;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Audience segmentation with PQL, in process, over Parquet or NDJSON profiles.
+#[derive(Parser)]
+#[command(name = "seg", version, about, long_about = None, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+const EXAMPLES: &str = "Examples:
+  seg eval --profiles testdata/cdnow/profiles.parquet --definitions testdata/cdnow/segments --now 1998-07-01T00:00:00Z
+  seg parse 'xEvent[eventType = \"commerce.purchases\"].count() >= 3'
+  seg convert-cdnow --input CDNOW_master.txt --output testdata/cdnow/profiles.parquet";
+
+#[derive(Subcommand)]
+enum Command {
+    /// Evaluate every definition of a directory over a profile file and report the audiences.
+    Eval(commands::eval::EvalArgs),
+    /// Parse one expression and print its canonical form.
+    Parse(commands::parse::ParseArgs),
+    /// Convert the CDNOW purchase history text file to the bundled Parquet profile file.
+    ConvertCdnow(commands::convert::ConvertArgs),
+}
+
+/// A failure the CLI reports on stderr before exiting with status 1.
+pub struct Failure(pub String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(error: E) -> Self {
+        Failure(error.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("SEG_LOG"))
+        .with_writer(io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Eval(args) => commands::eval::run(args),
+        Command::Parse(args) => commands::parse::run(args),
+        Command::ConvertCdnow(args) => commands::convert::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(message)) => {
+            let mut stderr = io::stderr().lock();
+            let _ = writeln!(stderr, "seg: {}", message.trim_end());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`seg eval ... | head`) ends quietly with success.
+pub fn print(text: &str) -> Result<(), Failure> {
+    let mut stdout = io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(error) => Err(Failure(format!("cannot write to stdout: {error}"))),
+        Ok(()) => Ok(()),
+    }
+}

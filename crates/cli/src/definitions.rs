@@ -1,0 +1,145 @@
+//! Loads segment definitions from a directory: `*.pql` files, whose stem is the segment id and
+//! name, and `*.json` segment definition objects in the Segmentation Service shape.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A segment definition as loaded from disk.
+#[derive(Clone, Debug)]
+pub struct Definition {
+    /// The segment id; what `inSegment` and the member files use.
+    pub id: String,
+    /// The display name.
+    pub name: String,
+    /// The PQL text.
+    pub expression: String,
+    /// The file it came from, for messages.
+    pub path: PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DefinitionObject {
+    id: Option<String>,
+    name: Option<String>,
+    expression: ExpressionObject,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ExpressionObject {
+    #[serde(rename = "type")]
+    kind: String,
+    format: String,
+    value: String,
+}
+
+/// Loads every definition of `dir`, sorted by file name. Other files are ignored.
+///
+/// # Errors
+///
+/// Returns a message naming the file for unreadable files, invalid JSON, a definition object
+/// without an id, an expression that is not PQL text, or a directory without definitions.
+pub fn load_dir(dir: &Path) -> Result<Vec<Definition>, String> {
+    let entries = fs::read_dir(dir)
+        .map_err(|e| format!("cannot read the definitions directory {}: {e}", dir.display()))?;
+    let mut paths: Vec<PathBuf> = entries.filter_map(|entry| entry.ok().map(|entry| entry.path())).collect();
+    paths.sort();
+    let mut definitions = Vec::new();
+    for path in paths {
+        match path.extension().and_then(|ext| ext.to_str()) {
+            Some("pql") => definitions.push(load_pql(&path)?),
+            Some("json") => definitions.push(load_json(&path)?),
+            _ => {}
+        }
+    }
+    if definitions.is_empty() {
+        return Err(format!(
+            "no segment definitions in {}: add `<segment id>.pql` files or segment definition `.json` objects",
+            dir.display()
+        ));
+    }
+    Ok(definitions)
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn load_pql(path: &Path) -> Result<Definition, String> {
+    let id = path
+        .file_stem()
+        .and_then(|stem| stem.to_str())
+        .ok_or_else(|| format!("the file name of {} is not valid UTF-8; rename it", path.display()))?
+        .to_string();
+    Ok(Definition { name: id.clone(), id, expression: read(path)?, path: path.to_path_buf() })
+}
+
+fn load_json(path: &Path) -> Result<Definition, String> {
+    let text = read(path)?;
+    let object: DefinitionObject = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "invalid segment definition {}: {e}; expected an object with `id`, `name` and `expression` {{`type`: \"PQL\", `format`: \"pql/text\", `value`}}",
+            path.display()
+        )
+    })?;
+    if object.expression.kind != "PQL" {
+        return Err(format!(
+            "{}: expression type {:?} is not supported; only \"PQL\" is",
+            path.display(),
+            object.expression.kind
+        ));
+    }
+    if object.expression.format != "pql/text" {
+        return Err(format!(
+            "{}: expression format {:?} is not supported yet; write the expression as \"pql/text\"",
+            path.display(),
+            object.expression.format
+        ));
+    }
+    let Some(id) = object.id.filter(|id| !id.is_empty()) else {
+        return Err(format!("{}: the definition has no `id`; add one", path.display()));
+    };
+    let name = object.name.unwrap_or_else(|| id.clone());
+    Ok(Definition { id, name, expression: object.expression.value, path: path.to_path_buf() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loads_pql_and_json() -> Result<(), String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        fs::write(dir.path().join("b-seg.pql"), "x = 1").map_err(|e| e.to_string())?;
+        let object = r#"{"id": "a-seg", "name": "A", "expression": {"type": "PQL", "format": "pql/text", "value": "y = 2"}}"#;
+        fs::write(dir.path().join("a.json"), object).map_err(|e| e.to_string())?;
+        fs::write(dir.path().join("notes.txt"), "ignored").map_err(|e| e.to_string())?;
+        let definitions = load_dir(dir.path())?;
+        let ids: Vec<&str> = definitions.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["a-seg", "b-seg"]);
+        assert_eq!(definitions[0].name, "A");
+        assert_eq!(definitions[1].expression, "x = 1");
+        Ok(())
+    }
+
+    #[test]
+    fn json_without_id_is_rejected() -> Result<(), String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let object = r#"{"expression": {"type": "PQL", "format": "pql/text", "value": "y = 2"}}"#;
+        fs::write(dir.path().join("a.json"), object).map_err(|e| e.to_string())?;
+        let error = load_dir(dir.path()).err().unwrap_or_default();
+        assert!(error.ends_with("the definition has no `id`; add one"), "{error}");
+        Ok(())
+    }
+
+    #[test]
+    fn empty_directory_is_rejected() -> Result<(), String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let error = load_dir(dir.path()).err().unwrap_or_default();
+        assert!(error.starts_with("no segment definitions in"), "{error}");
+        Ok(())
+    }
+}

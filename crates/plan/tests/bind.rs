@@ -1,0 +1,191 @@
+//! Binder behaviour: name resolution, types, conversions and pinned diagnostics.
+
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType as Arrow, Field, Fields, Schema, TimeUnit};
+use seg_plan::{DataType, ListFunction, Node, NodeKind, Scalar, SegmentPlan, bind};
+use seg_pql::Diagnostic;
+
+fn timestamp() -> Arrow {
+    Arrow::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+fn schema() -> Schema {
+    let item = Fields::from(vec![Field::new("SKU", Arrow::Utf8, true), Field::new("quantity", Arrow::Int64, true)]);
+    let event = Fields::from(vec![
+        Field::new("timestamp", timestamp(), true),
+        Field::new("eventType", Arrow::Utf8, true),
+        Field::new("value", Arrow::Float64, true),
+        Field::new("productListItems", Arrow::List(Arc::new(Field::new("item", Arrow::Struct(item), true))), true),
+    ]);
+    let person = Fields::from(vec![
+        Field::new("age", Arrow::Int32, true),
+        Field::new("vip", Arrow::Boolean, true),
+        Field::new("name", Arrow::Utf8, true),
+    ]);
+    Schema::new(vec![
+        Field::new("_id", Arrow::Utf8, false),
+        Field::new("person", Arrow::Struct(person), true),
+        Field::new("xEvent", Arrow::List(Arc::new(Field::new("item", Arrow::Struct(event), true))), true),
+    ])
+}
+
+fn compile(text: &str) -> Result<SegmentPlan, Diagnostic> {
+    bind(&seg_pql::parse(text)?, &schema())
+}
+
+fn error(text: &str) -> String {
+    match compile(text) {
+        Ok(plan) => format!("unexpectedly compiled: {plan:?}"),
+        Err(diagnostic) => diagnostic.render(text),
+    }
+}
+
+fn compare_operands(node: &Node) -> Option<(&Node, &Node)> {
+    match &node.kind {
+        NodeKind::Compare { lhs, rhs, .. } => Some((lhs, rhs)),
+        _ => None,
+    }
+}
+
+#[test]
+fn unknown_field_suggests_name() {
+    let expected = "error[E0101]: unknown field `agee` in `person`\n \
+                    --> line 1, column 8\n  \
+                    |\n\
+                    1 | person.agee > 3\n  \
+                    |        ^^^^\n  \
+                    = help: did you mean `age`?\n";
+    assert_eq!(error("person.agee > 3"), expected);
+}
+
+#[test]
+fn unknown_field_lists_fields() {
+    let rendered = error("person.zzzzzz > 3");
+    assert!(rendered.contains("= help: available fields: `age`, `name`, `vip`"), "{rendered}");
+}
+
+#[test]
+fn filter_resolves_event_fields() {
+    let rendered = error("xEvent[evenType = \"a\"]");
+    assert!(rendered.contains("unknown field `evenType`"), "{rendered}");
+    assert!(rendered.contains("did you mean `eventType`?"), "{rendered}");
+}
+
+#[test]
+fn comparing_number_with_word_fails() {
+    let rendered = error("person.age = \"old\"");
+    assert!(rendered.contains("error[E0201]: the string \"old\" is not a valid integer"), "{rendered}");
+}
+
+#[test]
+fn string_literal_converts_to_boolean() -> Result<(), Diagnostic> {
+    let plan = compile("person.vip = \"true\"")?;
+    let (_, rhs) = compare_operands(&plan.root).ok_or_else(|| Diagnostic::new("T", "not a comparison", Default::default()))?;
+    assert!(matches!(rhs.kind, NodeKind::Literal(Scalar::Bool(true))), "{rhs:?}");
+    Ok(())
+}
+
+#[test]
+fn integer_meets_double_as_double() -> Result<(), Diagnostic> {
+    let plan = compile("person.age > 2.5")?;
+    let (lhs, _) = compare_operands(&plan.root).ok_or_else(|| Diagnostic::new("T", "not a comparison", Default::default()))?;
+    assert_eq!(lhs.data_type, DataType::Double);
+    assert!(matches!(lhs.kind, NodeKind::ToDouble(_)), "{lhs:?}");
+    Ok(())
+}
+
+#[test]
+fn division_is_double() -> Result<(), Diagnostic> {
+    let plan = compile("person.age / 2 > 1")?;
+    let (lhs, _) = compare_operands(&plan.root).ok_or_else(|| Diagnostic::new("T", "not a comparison", Default::default()))?;
+    assert_eq!(lhs.data_type, DataType::Double);
+    Ok(())
+}
+
+#[test]
+fn caret_reads_profile_from_item() -> Result<(), Diagnostic> {
+    let plan = compile("xEvent[productListItems[SKU = \"CD\" or ^^.person.name = \"x\"]]")?;
+    let text = format!("{:?}", plan.root);
+    assert!(text.contains("Column { scope: 0, path: [\"person\", \"name\"] }"), "{text}");
+    assert!(text.contains("Column { scope: 2, path: [\"SKU\"] }"), "{text}");
+    Ok(())
+}
+
+#[test]
+fn caret_past_profile_fails() {
+    let rendered = error("xEvent[^^.person.age > 1]");
+    assert!(rendered.contains("error[E0104]: `^^` climbs 2 scopes but only 1 enclosing filters are open"), "{rendered}");
+}
+
+#[test]
+fn count_of_filter_is_aggregate() -> Result<(), Diagnostic> {
+    let plan = compile("xEvent[eventType = \"a\"].count() >= 3")?;
+    let (lhs, _) = compare_operands(&plan.root).ok_or_else(|| Diagnostic::new("T", "not a comparison", Default::default()))?;
+    assert!(matches!(&lhs.kind, NodeKind::ListAggregate { function: ListFunction::Count, filters, .. } if filters.len() == 1));
+    Ok(())
+}
+
+#[test]
+fn in_segment_collects_dependencies() -> Result<(), Diagnostic> {
+    let plan = compile("inSegment(\"a\") and (inSegment(\"b\") or inSegment(\"a\"))")?;
+    assert_eq!(plan.dependencies, ["a", "b"]);
+    Ok(())
+}
+
+#[test]
+fn let_is_not_supported_yet() {
+    let rendered = error("let x = 1 in x = 1");
+    assert!(rendered.starts_with("error[E0900]: not supported yet: `let`"), "{rendered}");
+}
+
+#[test]
+fn invalid_regex_names_reason() {
+    let rendered = error("person.name.matches(\"(?=a)\")");
+    assert!(rendered.starts_with("error[E0205]: invalid regular expression \"(?=a)\""), "{rendered}");
+    assert!(rendered.contains("look-around"), "{rendered}");
+}
+
+#[test]
+fn invalid_date_is_rejected() {
+    let rendered = error("xEvent[timestamp occurs on date(2019, 2, 29)]");
+    assert!(rendered.starts_with("error[E0204]: date(2019, 2, 29) is not a calendar day"), "{rendered}");
+}
+
+#[test]
+fn chain_needs_timestamp_order_field() {
+    let rendered = error("chain(xEvent, eventType, [A: WHAT(eventType = \"a\")])");
+    assert!(rendered.starts_with("error[E0201]: expected a timestamp field, found string"), "{rendered}");
+}
+
+#[test]
+fn unknown_method_suggests_name() {
+    let rendered = error("person.name.startWith(\"a\")");
+    assert!(rendered.contains("error[E0102]: unknown method `startWith`"), "{rendered}");
+    assert!(rendered.contains("did you mean `startsWith`?"), "{rendered}");
+}
+
+#[test]
+fn select_variable_reads_element() -> Result<(), Diagnostic> {
+    let plan = compile("select E from xEvent where E.value > 1, I from E.productListItems where I.quantity > ^^.person.age")
+        .or_else(|_| compile("select E from xEvent where E.value > 1, I from E.productListItems where I.quantity > person.age"))?;
+    let text = format!("{:?}", plan.root);
+    assert!(text.contains("Column { scope: 2, path: [\"quantity\"] }"), "{text}");
+    assert!(text.contains("Column { scope: 1, path: [\"productListItems\"] }"), "{text}");
+    Ok(())
+}
+
+#[test]
+fn lambda_parameter_is_profile() -> Result<(), Diagnostic> {
+    let plan = compile("(P) => P.person.age > 1")?;
+    let text = format!("{:?}", plan.root);
+    assert!(text.contains("Column { scope: 0, path: [\"person\", \"age\"] }"), "{text}");
+    Ok(())
+}
+
+#[test]
+fn bare_path_is_presence_test() -> Result<(), Diagnostic> {
+    let plan = compile("person.name")?;
+    assert!(matches!(plan.root.kind, NodeKind::Truthy(_)));
+    Ok(())
+}
