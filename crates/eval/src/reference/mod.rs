@@ -11,6 +11,9 @@ mod error;
 mod interpret;
 mod value;
 
+#[cfg(test)]
+mod tests;
+
 pub use convert::profiles_from_batch;
 pub use error::ReferenceError;
 pub use interpret::evaluate_profile;
