@@ -1,14 +1,27 @@
 //! Profile input and output: Parquet and NDJSON profile files as normalized Arrow record
 //! batches, the CDNOW converter, and segment membership files.
+//!
+//! [`open`] reads a profile file of either format as a stream of batches with one shape:
+//! every timestamp and date becomes `Timestamp(Microsecond, "UTC")`, every integer `Int64`,
+//! every float `Float64`, every string `Utf8` and every list `List` (see [`normalize_schema`]).
+//! Each profile is one row with a string `_id`, and experience events are the list of structs
+//! `xEvent`.
 
 mod atomic;
 mod error;
 mod members;
+mod ndjson_lines;
+mod ndjson_reader;
+mod ndjson_schema;
+mod ndjson_timestamp;
 mod normalize;
+mod parquet_reader;
+mod source;
 mod validate;
 pub mod xdm;
 
 pub use error::IoError;
 pub use members::write_members;
 pub use normalize::{normalize_batch, normalize_schema, normalize_type};
+pub use source::{ProfileReader, ReadOptions, open, read_all};
 pub use validate::validate_profile_schema;
