@@ -8,6 +8,8 @@
 //! `xEvent`.
 
 mod atomic;
+mod cdnow;
+mod cdnow_arrow;
 mod error;
 mod members;
 mod ndjson_lines;
@@ -20,6 +22,8 @@ mod source;
 mod validate;
 pub mod xdm;
 
+pub use cdnow::{CdnowSummary, convert_cdnow};
+pub use cdnow_arrow::cdnow_schema;
 pub use error::IoError;
 pub use members::write_members;
 pub use normalize::{normalize_batch, normalize_schema, normalize_type};
