@@ -1,4 +1,4 @@
-//! The CDNOW converter on a small inline sample.
+//! The CDNOW converter on a small inline sample, and the committed CDNOW profile file.
 
 mod support;
 
@@ -227,5 +227,33 @@ fn cdnow_short_row_is_rejected() -> TestResult {
 
     let error = result.err().ok_or("expected a row error")?;
     assert!(matches!(error, IoError::CdnowRow { line: 2, .. }));
+    Ok(())
+}
+
+fn testdata_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/cdnow").join(name)
+}
+
+/// The committed file converted from the full CDNOW purchase history.
+#[test]
+fn committed_cdnow_profiles_match_source_counts() -> TestResult {
+    let path = testdata_path("profiles.parquet");
+
+    let batch = read_raw(&path)?;
+    assert_eq!(batch.schema().fields(), cdnow_schema().fields());
+    assert_eq!(batch.num_rows(), 23_570);
+    let events = column(&batch, "xEvent")?.as_list::<i32>();
+    assert_eq!(events.values().len(), 69_659);
+    Ok(())
+}
+
+#[test]
+fn committed_cdnow_profiles_are_reproducible() -> TestResult {
+    let directory = tempfile::tempdir()?;
+    let output = directory.path().join("profiles.parquet");
+    convert_cdnow(&testdata_path("CDNOW_master.txt"), &output)?;
+
+    let committed = std::fs::read(testdata_path("profiles.parquet"))?;
+    assert!(std::fs::read(&output)? == committed, "a fresh conversion differs from the committed file");
     Ok(())
 }
