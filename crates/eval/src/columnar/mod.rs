@@ -23,6 +23,9 @@ mod occurs;
 mod scope;
 mod strings;
 
+#[cfg(test)]
+mod tests;
+
 use arrow::array::{BooleanArray, RecordBatch};
 use rayon::prelude::*;
 use roaring::RoaringBitmap;
