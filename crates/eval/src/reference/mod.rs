@@ -19,13 +19,4 @@ pub use error::ReferenceError;
 pub use interpret::evaluate_profile;
 pub use value::Value;
 
-// TODO: use `crate::columnar::Segment` once the columnar engine defines it; this copy has
-// the agreed shape.
-/// A segment to evaluate: its id, which `inSegment` names, and its plan.
-#[derive(Clone, Copy, Debug)]
-pub struct Segment<'a> {
-    /// The segment id.
-    pub id: &'a str,
-    /// The compiled definition.
-    pub plan: &'a seg_plan::SegmentPlan,
-}
+use crate::columnar::Segment;

@@ -12,8 +12,9 @@ use seg_plan::{
 use seg_pql::Span;
 use seg_pql::ast::{Comparison, Direction, TimeUnit, TimeWord};
 
-use super::{ReferenceError, Segment, Value, evaluate_profile, profiles_from_batch};
+use super::{ReferenceError, Value, evaluate_profile, profiles_from_batch};
 use crate::EvalContext;
+use crate::columnar::Segment;
 
 /// 2024-03-15T12:00:00Z.
 const NOW: i64 = 1_710_504_000_000_000;
