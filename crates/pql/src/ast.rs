@@ -552,3 +552,128 @@ impl fmt::Display for Span {
         write!(f, "{}..{}", self.start, self.end)
     }
 }
+
+impl Query {
+    /// Resets every span in the tree to the empty default, so that trees parsed from
+    /// different text can be compared by structure.
+    pub fn clear_spans(&mut self) {
+        for param in &mut self.params {
+            param.span = Span::default();
+        }
+        self.body.clear_spans();
+    }
+
+    /// Returns the tree with every span reset; see [`Query::clear_spans`].
+    pub fn without_spans(mut self) -> Self {
+        self.clear_spans();
+        self
+    }
+}
+
+impl Expr {
+    /// Resets every span in the tree to the empty default, so that trees parsed from
+    /// different text can be compared by structure.
+    pub fn clear_spans(&mut self) {
+        self.span = Span::default();
+        match &mut self.kind {
+            ExprKind::Literal(_) | ExprKind::Time(_) | ExprKind::Param(_) | ExprKind::This => {}
+            ExprKind::Ident(name) => name.span = Span::default(),
+            ExprKind::Array(elements) => elements.iter_mut().for_each(Expr::clear_spans),
+            ExprKind::Object(entries) => entries.iter_mut().for_each(|(_, value)| value.clear_spans()),
+            ExprKind::Up { path, .. } => path.iter_mut().for_each(|name| name.span = Span::default()),
+            ExprKind::Field { base, name } => {
+                base.clear_spans();
+                name.span = Span::default();
+            }
+            ExprKind::Method { receiver, name, args } => {
+                receiver.clear_spans();
+                name.span = Span::default();
+                args.iter_mut().for_each(Expr::clear_spans);
+            }
+            ExprKind::Call { name, args } => {
+                name.span = Span::default();
+                args.iter_mut().for_each(Expr::clear_spans);
+            }
+            ExprKind::Filter { base, cond } => {
+                base.clear_spans();
+                cond.clear_spans();
+            }
+            ExprKind::Unary { operand, .. } => operand.clear_spans(),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                lhs.clear_spans();
+                rhs.clear_spans();
+            }
+            ExprKind::Occurs { subject, tail } => {
+                subject.clear_spans();
+                tail.clear_spans();
+            }
+            ExprKind::Quantifier { bindings, .. } => bindings.iter_mut().for_each(Binding::clear_spans),
+            ExprKind::Aggregate { value, bindings, .. } => {
+                if let Some(value) = value {
+                    value.clear_spans();
+                }
+                bindings.iter_mut().for_each(Binding::clear_spans);
+            }
+            ExprKind::Let { name, value, body } => {
+                name.span = Span::default();
+                value.clear_spans();
+                body.clear_spans();
+            }
+            ExprKind::Lambda { params, body } => {
+                params.iter_mut().for_each(|name| name.span = Span::default());
+                body.clear_spans();
+            }
+            ExprKind::Chain { events, order_field, steps } => {
+                events.clear_spans();
+                order_field.span = Span::default();
+                steps.iter_mut().for_each(ChainStep::clear_spans);
+            }
+        }
+    }
+
+    /// Returns the tree with every span reset; see [`Expr::clear_spans`].
+    pub fn without_spans(mut self) -> Self {
+        self.clear_spans();
+        self
+    }
+}
+
+impl OccursTail {
+    /// Resets the spans of the reference expressions.
+    pub fn clear_spans(&mut self) {
+        match self {
+            OccursTail::Offset { reference, .. }
+            | OccursTail::Direction { reference, .. }
+            | OccursTail::On { reference } => reference.clear_spans(),
+            OccursTail::Between { start, end } => {
+                start.clear_spans();
+                end.clear_spans();
+            }
+        }
+    }
+}
+
+impl Binding {
+    /// Resets the spans of the variable, the range and the condition.
+    pub fn clear_spans(&mut self) {
+        self.var.span = Span::default();
+        self.range.clear_spans();
+        if let Some(cond) = &mut self.cond {
+            cond.clear_spans();
+        }
+    }
+}
+
+impl ChainStep {
+    /// Resets the spans of the label and of every clause.
+    pub fn clear_spans(&mut self) {
+        self.label.span = Span::default();
+        self.what.clear_spans();
+        if let Some(when) = &mut self.when {
+            when.clear_spans();
+        }
+        if let Some(where_) = &mut self.where_ {
+            where_.clear_spans();
+        }
+    }
+}
