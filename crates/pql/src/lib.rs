@@ -3,6 +3,8 @@
 
 pub mod ast;
 pub mod diagnostic;
+pub mod parser;
 
 pub use ast::*;
 pub use diagnostic::{Diagnostic, did_you_mean};
+pub use parser::{ParseOptions, parse, parse_expr, parse_expr_with, parse_with};
