@@ -3,6 +3,7 @@
 
 pub mod ast;
 pub mod diagnostic;
+pub mod display;
 pub mod parser;
 
 pub use ast::*;
