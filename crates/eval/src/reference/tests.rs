@@ -2,7 +2,10 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, Int32Array, Int64Array, ListArray, RecordBatch, StringArray, StructArray};
+use arrow::array::{
+    Array, ArrayRef, Int32Array, Int64Array, Int64Builder, ListArray, MapBuilder, RecordBatch, StringArray,
+    StringBuilder, StructArray,
+};
 use arrow::buffer::{NullBuffer, OffsetBuffer};
 use arrow::datatypes::{DataType as ArrowType, Field, Fields, Schema};
 use seg_plan::{
@@ -399,6 +402,32 @@ fn batch_conversion_keeps_nested_nulls() -> Result<(), Box<dyn std::error::Error
         ]),
         record(&[("person", Value::Null), ("tags", Value::Null)]),
         record(&[("person", record(&[("age", Value::Null)])), ("tags", Value::List(Vec::new()))]),
+    ];
+    assert_eq!(profiles, expected);
+    Ok(())
+}
+
+#[test]
+fn batch_conversion_reads_maps() -> Result<(), Box<dyn std::error::Error>> {
+    // Row 0: {"a": 1, "b": null}; row 1: null; row 2: {}.
+    let mut builder = MapBuilder::new(None, StringBuilder::new(), Int64Builder::new());
+    builder.keys().append_value("a");
+    builder.values().append_value(1);
+    builder.keys().append_value("b");
+    builder.values().append_null();
+    builder.append(true)?;
+    builder.append(false)?;
+    builder.append(true)?;
+    let map = builder.finish();
+    let schema = Schema::new(vec![Field::new("counts", map.data_type().clone(), true)]);
+    let batch = RecordBatch::try_new(Arc::new(schema), vec![Arc::new(map)])?;
+
+    let profiles = profiles_from_batch(&batch)?;
+    let entries = vec![("a".to_string(), Value::Int(1)), ("b".to_string(), Value::Null)];
+    let expected = vec![
+        record(&[("counts", Value::Map(entries))]),
+        record(&[("counts", Value::Null)]),
+        record(&[("counts", Value::Map(Vec::new()))]),
     ];
     assert_eq!(profiles, expected);
     Ok(())
