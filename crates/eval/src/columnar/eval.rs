@@ -159,6 +159,8 @@ impl<'p> BatchEvaluator<'p> {
     }
 
     /// Evaluates a conjunction, skipping the remaining operands once no row can be true.
+    /// A skipped operand reports no error, so a type error in it shows only in batches where
+    /// it runs.
     pub(super) fn all(&mut self, operands: &'p [Node]) -> Result<BooleanArray, EvalError> {
         let mut result: Option<BooleanArray> = None;
         for operand in operands {
@@ -174,7 +176,8 @@ impl<'p> BatchEvaluator<'p> {
         Ok(result.unwrap_or_else(|| constant_mask(true, self.scopes.len())))
     }
 
-    /// Evaluates a disjunction, skipping the remaining operands once every row is true.
+    /// Evaluates a disjunction, skipping the remaining operands once every row is true, with
+    /// the same effect on errors as [`Self::all`].
     fn any(&mut self, operands: &'p [Node]) -> Result<BooleanArray, EvalError> {
         let mut result: Option<BooleanArray> = None;
         for operand in operands {

@@ -210,6 +210,13 @@ impl<'p> Scopes<'p> {
         list: &ListArray,
         key: Option<(usize, &'p [String])>,
     ) -> Result<(), EvalError> {
+        if list.len() != self.len() {
+            return Err(EvalError::InvalidPlan(format!(
+                "a list of {} rows opens a scope under {} rows",
+                list.len(),
+                self.len()
+            )));
+        }
         let parent = self.current();
         let (rows, ranges) = flatten(list)?;
         let level = Level {
