@@ -95,6 +95,31 @@ error[E0001]: expected an identifier, found `from`
 }
 
 #[test]
+fn comprehension_as_operand() {
+    let text = "a and exists E from xEvent where E.b";
+    let expected = "\
+error[E0001]: expected an expression, found `exists`
+ --> line 1, column 7
+  |
+1 | a and exists E from xEvent where E.b
+  |       ^^^^^^
+  = help: `exists` runs as far right as possible, so as an operand it needs parentheses, as in `a and (exists ...)`
+";
+    assert_eq!(rendered(text), expected);
+    let help = error_of("not let v = 1 in v").help.expect("help");
+    assert!(help.contains("`a and (let ...)`"), "{help}");
+}
+
+#[test]
+fn aggregate_as_operand() {
+    let diagnostic = error_of("total = sum X.a over X from xEvent");
+    assert_eq!(diagnostic.message, "expected end of input, found `X`");
+    let help = diagnostic.help.expect("help");
+    assert!(help.starts_with("an aggregate such as `sum X.a over X from xEvent`"), "{help}");
+    assert_eq!(error_of("sum + 1 x").help, None);
+}
+
+#[test]
 fn unknown_chain_clause() {
     let text = "chain(xEvent, timestamp, [A: WHAT(x) FOO(1)])";
     let expected = "\

@@ -56,15 +56,31 @@ pub(super) fn from_pest(text: &str, error: &pest::error::Error<Rule>) -> Failure
         None => format!("unexpected `{}`", found.text),
     };
     let diagnostic = Diagnostic::new("E0001", message, found.span);
-    match help_for(&found.text, &expected) {
+    let previous_word = word_before(text, position);
+    match help_for(&found.text, previous_word, &expected) {
         Some(help) => diagnostic.with_help(help).into(),
         None => diagnostic.into(),
     }
 }
 
-/// Suggests a fix for common mistakes, judged from the token found and the tokens expected.
-fn help_for(found: &str, expected: &[&str]) -> Option<String> {
+/// Suggests a fix for common mistakes, judged from the token found, the word before it and the
+/// tokens expected.
+fn help_for(found: &str, previous_word: &str, expected: &[&str]) -> Option<String> {
     let wants_operand = expected.iter().any(|token| *token == "an expression" || *token == "an identifier");
+    let starts_open_form = ["let", "select", "exists", "forall"].iter().any(|word| word.eq_ignore_ascii_case(found));
+    if wants_operand && starts_open_form {
+        return Some(format!(
+            "`{found}` runs as far right as possible, so as an operand it needs parentheses, as in \
+             `a and ({found} ...)`"
+        ));
+    }
+    let after_aggregate = ["sum", "average", "min", "max"].iter().any(|word| word.eq_ignore_ascii_case(previous_word));
+    if !wants_operand && after_aggregate {
+        return Some(format!(
+            "an aggregate such as `{previous_word} X.a over X from xEvent` runs as far right as possible, \
+             so as an operand it needs parentheses"
+        ));
+    }
     if wants_operand && is_reserved(found) {
         return Some(format!(
             "`{found}` is a keyword and cannot name a variable or a bare field. A field with this \
@@ -109,6 +125,13 @@ pub(super) fn internal_error(rule: Rule) -> Diagnostic {
 }
 
 const RAISE_LIMIT: &str = "raise the limit with `parse_with(text, &ParseOptions { max_depth: N })`";
+
+/// Returns the word that ends right before `position`, skipping whitespace, or `""`.
+fn word_before(text: &str, position: usize) -> &str {
+    let before = text.get(..position).unwrap_or("").trim_end();
+    let start = before.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(0, |index| index + 1);
+    &before[start..]
+}
 
 /// Joins expected tokens as `X` or `one of X, Y, Z`.
 fn describe_list(expected: &[&str]) -> Option<String> {
