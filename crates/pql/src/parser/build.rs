@@ -66,11 +66,11 @@ impl TreeBuilder {
         let mut pair = pair;
         loop {
             let rule = pair.as_rule();
-            let children = significant(pair.clone()).count();
+            let mut children = significant(pair.clone());
+            let first_child = children.next();
+            let single_child = children.next().is_none();
             let next = match rule {
-                Rule::expr | Rule::expr_no_in | Rule::paren | Rule::time_ref | Rule::aggregate_value => {
-                    first_significant(&pair)
-                }
+                Rule::expr | Rule::expr_no_in | Rule::paren | Rule::time_ref | Rule::aggregate_value => first_child,
                 Rule::or_expr
                 | Rule::or_no_in
                 | Rule::and_expr
@@ -83,9 +83,9 @@ impl TreeBuilder {
                 | Rule::predicate_no_in
                 | Rule::unary
                 | Rule::postfix
-                    if children == 1 =>
+                    if single_child =>
                 {
-                    first_significant(&pair)
+                    first_child
                 }
                 _ => return self.compound(pair, depth),
             };
