@@ -147,7 +147,7 @@ fn thousands_of_definitions_parse_quickly() {
         parse(definition).expect("parses");
     }
     let elapsed = start.elapsed();
-    // NOTE: a release build parses these definitions in about 0.2 s on x86_64 Linux. This
+    // NOTE: a release build parses these definitions in about 0.1 s on x86_64 Linux. This
     // debug-build bound only catches quadratic or exponential regressions.
     assert!(elapsed < Duration::from_secs(20), "{elapsed:?} for 4000 definitions");
 }
