@@ -1,0 +1,190 @@
+//! Differential test: the columnar engine and the reference interpreter must select the same
+//! profiles for random schemas, random profiles and random well-typed plans.
+//!
+//! Each case draws a variant of the profile schema, with shuffled fields and some top-level
+//! columns left out, and an evaluation time. It then draws 2 or 3 segments, whose later ones
+//! may read earlier ones through `inSegment`, and 1 to 3 batches of 1 to 40 profiles. The test
+//! runs 1,000 cases unless the `PROPTEST_CASES` environment variable sets another number.
+
+mod differential {
+    pub mod plans;
+    pub mod profiles;
+    pub mod render;
+    pub mod schema;
+}
+
+use std::fmt::{self, Write as _};
+
+use jiff::Timestamp;
+use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
+use roaring::RoaringBitmap;
+use seg_eval::EvalContext;
+use seg_eval::columnar::{Segment, evaluate_batches};
+use seg_eval::reference::{Value, evaluate_profile, profiles_from_batch};
+use seg_plan::{Node, SegmentPlan};
+
+use differential::plans::{PlanGenerator, resolve_segment_refs};
+use differential::profiles::{now_strategy, profile_strategy};
+use differential::render::render;
+use differential::schema::{Kind, batch_from_profiles, shape_strategy};
+
+/// How deep segment roots nest operators, arithmetic and aggregates.
+const ROOT_DEPTH: u32 = 3;
+
+const DEFAULT_CASES: u32 = 1_000;
+
+/// One generated test case.
+#[derive(Clone)]
+struct Case {
+    /// The profile schema, with fields in batch order.
+    shape: Kind,
+    /// The evaluation time.
+    now: i64,
+    /// Segment `i` is `seg{i}`; `inSegment` only reads earlier segments.
+    plans: Vec<SegmentPlan>,
+    /// The profiles of each batch.
+    batches: Vec<Vec<Value>>,
+    /// Whether null structs and lists hide non-null children in the Arrow arrays.
+    stale_children: bool,
+}
+
+fn case_strategy() -> impl Strategy<Value = Case> {
+    (shape_strategy(), now_strategy()).prop_flat_map(|(shape, now)| {
+        let generator = PlanGenerator::new(now);
+        let roots = proptest::collection::vec(generator.segment_root(&shape, ROOT_DEPTH), 2..=3);
+        let batch = proptest::collection::vec(profile_strategy(&shape, now), 1..=40);
+        let batches = proptest::collection::vec(batch, 1..=3);
+        (Just(shape), Just(now), roots, batches, proptest::bool::weighted(0.3)).prop_map(
+            |(shape, now, roots, batches, stale_children)| Case {
+                shape,
+                now,
+                plans: segment_plans(roots),
+                batches,
+                stale_children,
+            },
+        )
+    })
+}
+
+fn segment_plans(roots: Vec<Node>) -> Vec<SegmentPlan> {
+    roots
+        .into_iter()
+        .enumerate()
+        .map(|(index, mut root)| {
+            let dependencies = resolve_segment_refs(&mut root, index);
+            SegmentPlan { root, dependencies }
+        })
+        .collect()
+}
+
+/// Shows plans in their rendered form and one profile per line, so that a shrunk failing case
+/// can be read.
+impl fmt::Debug for Case {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", describe_plans(self))?;
+        writeln!(f, "schema: {}", describe_shape(&self.shape))?;
+        for (index, batch) in self.batches.iter().enumerate() {
+            writeln!(f, "batch {index}:")?;
+            for profile in batch {
+                writeln!(f, "  {profile}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn describe_shape(kind: &Kind) -> String {
+    match kind {
+        Kind::Struct(fields) => {
+            let fields: Vec<String> =
+                fields.iter().map(|(name, kind)| format!("{name}: {}", describe_shape(kind))).collect();
+            format!("{{{}}}", fields.join(", "))
+        }
+        Kind::List(element) => format!("[{}]", describe_shape(element)),
+        leaf => format!("{leaf:?}"),
+    }
+}
+
+/// Shrinking re-evaluates whole cases, which takes seconds each in a debug build, so it stops
+/// after two minutes with the smallest failing case found so far.
+const MAX_SHRINK_MILLIS: u32 = 120_000;
+
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|value| value.parse().ok()).unwrap_or(DEFAULT_CASES);
+    ProptestConfig { max_shrink_time: MAX_SHRINK_MILLIS, ..ProptestConfig::with_cases(cases) }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn columnar_matches_reference(case in case_strategy()) {
+        check_case(&case)?;
+    }
+}
+
+fn check_case(case: &Case) -> Result<(), TestCaseError> {
+    let context = EvalContext { now: case.now };
+    let ids: Vec<String> = (0..case.plans.len()).map(|index| format!("seg{index}")).collect();
+    let segments: Vec<Segment<'_>> =
+        ids.iter().zip(&case.plans).map(|(id, plan)| Segment { id: id.as_str(), plan }).collect();
+
+    let mut batches = Vec::with_capacity(case.batches.len());
+    let mut profiles = Vec::new();
+    for generated in &case.batches {
+        let batch = batch_from_profiles(&case.shape, generated, case.stale_children)
+            .map_err(|e| TestCaseError::fail(format!("building the batch failed: {e}")))?;
+        let converted = profiles_from_batch(&batch)
+            .map_err(|e| TestCaseError::fail(format!("converting the batch failed: {e}")))?;
+        prop_assert_eq!(&converted, generated, "profiles_from_batch changed the generated profiles");
+        profiles.extend(converted);
+        batches.push(batch);
+    }
+
+    let columnar = evaluate_batches(&segments, &batches, &context)
+        .map_err(|e| TestCaseError::fail(format!("columnar evaluation failed: {e}\n{}", describe_plans(case))))?;
+    let reference = reference_bitmaps(&segments, &profiles, &context)?;
+
+    for (index, (columnar, reference)) in columnar.iter().zip(&reference).enumerate() {
+        let Some(row) = (columnar ^ reference).min() else { continue };
+        let mut message = format!(
+            "seg{index} differs at row {row}: columnar {}, reference {}\n",
+            columnar.contains(row),
+            reference.contains(row)
+        );
+        let _ = writeln!(message, "{}", describe_plans(case));
+        let _ = writeln!(message, "profile: {}", profiles[row as usize]);
+        let _ = writeln!(message, "rows that differ: {:?}", (columnar ^ reference).iter().collect::<Vec<_>>());
+        return Err(TestCaseError::fail(message));
+    }
+    Ok(())
+}
+
+fn reference_bitmaps(
+    segments: &[Segment<'_>],
+    profiles: &[Value],
+    context: &EvalContext,
+) -> Result<Vec<RoaringBitmap>, TestCaseError> {
+    let mut bitmaps = vec![RoaringBitmap::new(); segments.len()];
+    for (row, profile) in profiles.iter().enumerate() {
+        let results = evaluate_profile(segments, profile, context)
+            .map_err(|e| TestCaseError::fail(format!("reference evaluation failed on row {row}: {e}")))?;
+        let row = u32::try_from(row).map_err(|_| TestCaseError::fail("too many rows"))?;
+        for (bitmap, qualifies) in bitmaps.iter_mut().zip(results) {
+            if qualifies {
+                bitmap.insert(row);
+            }
+        }
+    }
+    Ok(bitmaps)
+}
+
+fn describe_plans(case: &Case) -> String {
+    let now = Timestamp::from_microsecond(case.now).map_or_else(|_| case.now.to_string(), |t| t.to_string());
+    let mut text = format!("now: {now} ({}us), stale children: {}\n", case.now, case.stale_children);
+    for (index, plan) in case.plans.iter().enumerate() {
+        let _ = writeln!(text, "seg{index}: {}", render(&plan.root));
+    }
+    text
+}
