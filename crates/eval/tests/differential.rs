@@ -7,6 +7,7 @@
 //! runs 1,000 cases unless the `PROPTEST_CASES` environment variable sets another number.
 
 mod differential {
+    pub mod directed;
     pub mod plans;
     pub mod profiles;
     pub mod render;
