@@ -6,18 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-/// A segment definition as loaded from disk.
-#[derive(Clone, Debug)]
-pub struct Definition {
-    /// The segment id; what `inSegment` and the member files use.
-    pub id: String,
-    /// The display name.
-    pub name: String,
-    /// The PQL text.
-    pub expression: String,
-    /// The file it came from, for messages.
-    pub path: PathBuf,
-}
+pub use seg_service::Definition;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

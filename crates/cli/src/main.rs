@@ -5,7 +5,6 @@
 
 mod commands;
 mod definitions;
-mod job;
 mod report;
 
 use std::io::{self, Write};
@@ -23,6 +22,9 @@ struct Cli {
 
 const EXAMPLES: &str = "Examples:
   seg eval --profiles testdata/cdnow/profiles.parquet --definitions testdata/cdnow/segments --now 1998-07-01T00:00:00Z
+  seg definition create --workspace ws --file testdata/cdnow/segments/big-spenders.pql --id big-spenders
+  seg job run --workspace ws --profiles testdata/cdnow/profiles.parquet --segments '*' --now 1998-07-01T00:00:00Z
+  seg membership --workspace ws 00042
   seg parse 'xEvent[eventType = \"commerce.purchases\"].count() >= 3'
   seg convert-cdnow --input CDNOW_master.txt --output testdata/cdnow/profiles.parquet";
 
@@ -30,6 +32,12 @@ const EXAMPLES: &str = "Examples:
 enum Command {
     /// Evaluate every definition of a directory over a profile file and report the audiences.
     Eval(commands::eval::EvalArgs),
+    /// Create, list, get, update and delete the segment definitions of a workspace.
+    Definition(commands::definition::DefinitionArgs),
+    /// Run segment jobs over a workspace's definitions; list, show and cancel them.
+    Job(commands::job::JobArgs),
+    /// Print the segment memberships of one profile.
+    Membership(commands::membership::MembershipArgs),
     /// Parse one expression and print its canonical form.
     Parse(commands::parse::ParseArgs),
     /// Convert the CDNOW purchase history text file to the bundled Parquet profile file.
@@ -53,6 +61,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Eval(args) => commands::eval::run(args),
+        Command::Definition(args) => commands::definition::run(args),
+        Command::Job(args) => commands::job::run(args),
+        Command::Membership(args) => commands::membership::run(args),
         Command::Parse(args) => commands::parse::run(args),
         Command::ConvertCdnow(args) => commands::convert::run(args),
     };

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use crate::job::{CompiledSegment, JobOutcome};
+use seg_service::{CompiledSegment, JobOutcome};
 
 /// Wall-clock facts of a job.
 pub struct Timing {

@@ -1,7 +1,9 @@
-//! One batch segmentation job: compiles the definitions against the profiles' schema, streams
+//! The evaluation core of a segment job: compiles the definitions against the profiles' schema, streams
 //! the profile batches through the chosen evaluator in parallel, and gathers the members.
 
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+use std::path::PathBuf;
 use std::time::Instant;
 
 use arrow::array::{Array, AsArray, BooleanArray, MapArray, RecordBatch, StringArray};
@@ -13,7 +15,18 @@ use seg_eval::columnar::{self, Segment};
 use seg_eval::reference;
 use seg_plan::{SegmentPlan, evaluation_order};
 
-use crate::definitions::Definition;
+/// A segment definition ready to compile.
+#[derive(Clone, Debug)]
+pub struct Definition {
+    /// The segment id; what `inSegment` and the member files use.
+    pub id: String,
+    /// The display name.
+    pub name: String,
+    /// The PQL text.
+    pub expression: String,
+    /// The file it came from, for messages.
+    pub path: PathBuf,
+}
 
 /// A definition compiled against the schema.
 pub struct CompiledSegment {
@@ -24,9 +37,10 @@ pub struct CompiledSegment {
 }
 
 /// Which evaluator runs the plans.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Engine {
     /// The vectorized engine over Arrow arrays.
+    #[default]
     Columnar,
     /// The one-profile-at-a-time reference interpreter, slow and meant for checking.
     Reference,
@@ -71,6 +85,10 @@ pub struct JobOutcome {
     pub member_ids: Option<Vec<Vec<String>>>,
     /// Qualifying profiles per identity namespace, per segment.
     pub namespace_counts: Vec<BTreeMap<String, u64>>,
+    /// The `_id` of every row in input order (`None` for a null id), when requested.
+    pub profile_keys: Option<Vec<Option<String>>>,
+    /// True when `on_progress` stopped the run before the last batch.
+    pub stopped: bool,
     /// Milliseconds spent reading and evaluating batches.
     pub segmentation_millis: u128,
 }
@@ -82,10 +100,23 @@ struct BatchOutcome {
     namespace_counts: Vec<BTreeMap<String, u64>>,
 }
 
+/// What [`run`] collects besides the member bitmaps.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunOptions {
+    /// Which evaluator runs the plans.
+    pub engine: Engine,
+    /// Collect the `_id` of every member per segment.
+    pub collect_ids: bool,
+    /// Collect the `_id` of every row, so row numbers map back to profiles.
+    pub collect_keys: bool,
+}
+
 /// Runs the compiled segments over a stream of batches.
 ///
 /// Batches are read in chunks of a few per thread and evaluated in parallel; results are
-/// merged in batch order, so the outcome does not depend on the thread count.
+/// merged in batch order, so the outcome does not depend on the thread count. After each
+/// chunk, `on_progress` receives the number of profiles read so far; when it returns
+/// `ControlFlow::Break`, the run stops and the outcome has `stopped` set.
 ///
 /// # Errors
 ///
@@ -94,10 +125,10 @@ pub fn run(
     batches: impl Iterator<Item = Result<RecordBatch, String>>,
     segments: &[CompiledSegment],
     context: &EvalContext,
-    engine: Engine,
-    collect_ids: bool,
-    mut on_progress: impl FnMut(u64),
+    options: RunOptions,
+    mut on_progress: impl FnMut(u64) -> ControlFlow<()>,
 ) -> Result<JobOutcome, String> {
+    let RunOptions { engine, collect_ids, collect_keys } = options;
     let started = Instant::now();
     let plans: Vec<Segment<'_>> =
         segments.iter().map(|s| Segment { id: &s.definition.id, plan: &s.plan }).collect();
@@ -107,6 +138,8 @@ pub fn run(
         members: vec![RoaringBitmap::new(); segments.len()],
         member_ids: collect_ids.then(|| vec![Vec::new(); segments.len()]),
         namespace_counts: vec![BTreeMap::new(); segments.len()],
+        profile_keys: collect_keys.then(Vec::new),
+        stopped: false,
         segmentation_millis: 0,
     };
     let mut batches = batches.peekable();
@@ -117,6 +150,9 @@ pub fn run(
             let offset = u32::try_from(outcome.total_profiles)
                 .map_err(|_| "more than 4,294,967,295 profiles in one job; split the input".to_string())?;
             outcome.total_profiles += batch.num_rows() as u64;
+            if let Some(keys) = outcome.profile_keys.as_mut() {
+                keys.extend(row_keys(&batch));
+            }
             chunk.push((offset, batch));
         }
         let results: Vec<Result<BatchOutcome, String>> = chunk
@@ -126,7 +162,10 @@ pub fn run(
         for result in results {
             merge(&mut outcome, result?);
         }
-        on_progress(outcome.total_profiles);
+        if on_progress(outcome.total_profiles).is_break() {
+            outcome.stopped = true;
+            break;
+        }
     }
     outcome.segmentation_millis = started.elapsed().as_millis();
     Ok(outcome)
@@ -181,6 +220,14 @@ fn reference_masks(plans: &[Segment<'_>], batch: &RecordBatch, context: &EvalCon
         }
     }
     Ok(columns.into_iter().map(BooleanArray::from).collect())
+}
+
+fn row_keys(batch: &RecordBatch) -> Vec<Option<String>> {
+    let ids = batch.column_by_name("_id").and_then(|column| column.as_string_opt::<i32>());
+    match ids {
+        Some(ids) => ids.iter().map(|id| id.map(str::to_string)).collect(),
+        None => vec![None; batch.num_rows()],
+    }
 }
 
 fn member_ids(mask: &BooleanArray, ids: Option<&StringArray>) -> Vec<String> {

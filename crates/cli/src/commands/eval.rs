@@ -9,7 +9,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use seg_eval::EvalContext;
 use seg_io::ReadOptions;
 
-use crate::job::{self, Engine};
+use seg_service::engine::{self as job, RunOptions};
+
+use crate::commands::EngineArg;
 use crate::{Failure, definitions, print, report};
 
 /// Arguments of `seg eval`.
@@ -36,7 +38,7 @@ pub struct EvalArgs {
     json: bool,
     /// Which evaluator runs the plans; `reference` is slow and meant for cross-checking.
     #[arg(long, value_enum, default_value = "columnar")]
-    engine: Engine,
+    engine: EngineArg,
     /// Profiles per record batch.
     #[arg(long, default_value_t = 65_536, value_parser = clap::value_parser!(u64).range(1..=16_777_216))]
     batch_size: u64,
@@ -62,8 +64,10 @@ pub fn run(args: EvalArgs) -> Result<(), Failure> {
     let context = EvalContext { now };
     let batches = reader.map(|batch| batch.map_err(|e| e.to_string()));
     let collect_ids = args.members_out.is_some();
-    let outcome = job::run(batches, &segments, &context, args.engine, collect_ids, |profiles| {
+    let options = RunOptions { engine: args.engine.into(), collect_ids, collect_keys: false };
+    let outcome = job::run(batches, &segments, &context, options, |profiles| {
         progress.set_position(profiles);
+        std::ops::ControlFlow::Continue(())
     })
     .map_err(Failure)?;
     progress.finish_and_clear();

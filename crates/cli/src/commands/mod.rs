@@ -1,5 +1,44 @@
 //! One module per `seg` subcommand.
 
 pub mod convert;
+pub mod definition;
 pub mod eval;
+pub mod job;
+pub mod membership;
 pub mod parse;
+
+/// The evaluator of the plans, as a command-line value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineArg {
+    /// The vectorized engine over Arrow arrays.
+    Columnar,
+    /// The one-profile-at-a-time reference interpreter, slow and meant for checking.
+    Reference,
+}
+
+impl From<EngineArg> for seg_service::Engine {
+    fn from(engine: EngineArg) -> Self {
+        match engine {
+            EngineArg::Columnar => seg_service::Engine::Columnar,
+            EngineArg::Reference => seg_service::Engine::Reference,
+        }
+    }
+}
+
+/// Formats a value as pretty JSON followed by a newline.
+pub fn to_json<T: serde::Serialize>(value: &T) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// Parses `--now` as RFC 3339, or returns the current UTC time, in microseconds since the epoch.
+pub fn parse_now(text: Option<&str>) -> Result<i64, crate::Failure> {
+    let timestamp = match text {
+        Some(text) => text.parse::<jiff::Timestamp>().map_err(|e| {
+            crate::Failure(format!("invalid --now {text:?}: {e}; write an RFC 3339 time such as 1998-07-01T00:00:00Z"))
+        })?,
+        None => jiff::Timestamp::now(),
+    };
+    Ok(timestamp.as_microsecond())
+}

@@ -1,0 +1,172 @@
+//! `seg definition`: create, list, get, update and delete the segment definitions of a workspace.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use seg_service::{ListQuery, SegmentDefinition, Workspace};
+
+use crate::commands::to_json;
+use crate::{Failure, print};
+
+/// Arguments of `seg definition`.
+#[derive(Args)]
+pub struct DefinitionArgs {
+    #[command(subcommand)]
+    command: DefinitionCommand,
+}
+
+#[derive(Subcommand)]
+enum DefinitionCommand {
+    /// Store a new definition and print it with its id.
+    #[command(after_help = "Examples:
+  seg definition create --workspace ws --file testdata/cdnow/segments/bulk-cd-buyers.json
+  seg definition create --workspace ws --file testdata/cdnow/segments/big-spenders.pql --id big-spenders")]
+    Create {
+        #[command(flatten)]
+        workspace: WorkspaceArg,
+        /// A segment definition `.json` object, or a `.pql` file whose stem becomes the name.
+        #[arg(long)]
+        file: PathBuf,
+        /// The id to store the definition under; defaults to the object's `id` or a new UUID v4.
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// List definitions, one page at a time.
+    #[command(after_help = "Examples:
+  seg definition list --workspace ws
+  seg definition list --workspace ws --sort name:asc --start 20 --limit 10 --json")]
+    List {
+        #[command(flatten)]
+        workspace: WorkspaceArg,
+        /// The offset of the first definition listed.
+        #[arg(long, default_value_t = 0)]
+        start: usize,
+        /// The page size.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// `field:asc` or `field:desc` over `name`, `creationTime` or `updateTime`.
+        #[arg(long, default_value = "creationTime:desc")]
+        sort: String,
+        /// Print the list response object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print one definition, or several as `{"results": {id: definition}}`.
+    #[command(after_help = "Examples:
+  seg definition get --workspace ws big-spenders
+  seg definition get --workspace ws big-spenders lapsed-customers")]
+    Get {
+        #[command(flatten)]
+        workspace: WorkspaceArg,
+        /// The definition ids.
+        #[arg(required = true)]
+        ids: Vec<String>,
+    },
+    /// Overwrite a definition with the content of a file, keeping its id.
+    #[command(after_help = "Example:
+  seg definition update --workspace ws big-spenders --file big-spenders-v2.pql")]
+    Update {
+        #[command(flatten)]
+        workspace: WorkspaceArg,
+        /// The definition id.
+        id: String,
+        /// A segment definition `.json` object, or a `.pql` file; a `.pql` file keeps the stored name.
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Delete a definition and its memberships.
+    #[command(after_help = "Example:
+  seg definition delete --workspace ws big-spenders")]
+    Delete {
+        #[command(flatten)]
+        workspace: WorkspaceArg,
+        /// The definition id.
+        id: String,
+    },
+}
+
+/// The `--workspace` option shared by the service commands.
+#[derive(Args)]
+pub struct WorkspaceArg {
+    /// The workspace directory; created when missing.
+    #[arg(long)]
+    pub workspace: PathBuf,
+}
+
+/// Runs one `seg definition` command.
+///
+/// # Errors
+///
+/// Returns the service error as a message: a locked workspace, an invalid definition, a name
+/// or id conflict, or an unknown id.
+pub fn run(args: DefinitionArgs) -> Result<(), Failure> {
+    match args.command {
+        DefinitionCommand::Create { workspace, file, id } => {
+            let workspace = Workspace::open(&workspace.workspace)?;
+            let mut definition = read_definition(&file, None)?;
+            if let Some(id) = id {
+                definition.id = id;
+            }
+            print(&to_json(&workspace.create_definition(definition)?))
+        }
+        DefinitionCommand::List { workspace, start, limit, sort, json } => {
+            let workspace = Workspace::open(&workspace.workspace)?;
+            let page = workspace.list_definitions(&ListQuery { start, limit, sort })?;
+            if json {
+                return print(&to_json(&page));
+            }
+            let mut text = format!("{:<38}  {:<24}  {}\n", "id", "updated", "name");
+            for definition in &page.segments {
+                let updated = jiff::Timestamp::from_millisecond(definition.update_time)
+                    .map(|t| t.to_string())
+                    .unwrap_or_default();
+                text += &format!("{:<38}  {:<24}  {}\n", definition.id, updated, definition.name);
+            }
+            text += &format!("{} of {} definitions\n", page.page.page_size, page.page.total_count);
+            print(&text)
+        }
+        DefinitionCommand::Get { workspace, ids } => {
+            let workspace = Workspace::open(&workspace.workspace)?;
+            if let [id] = ids.as_slice() {
+                return print(&to_json(&workspace.definition(id)?));
+            }
+            let results = workspace.definitions_bulk(&ids)?;
+            print(&to_json(&serde_json::json!({ "results": results })))
+        }
+        DefinitionCommand::Update { workspace, id, file } => {
+            let workspace = Workspace::open(&workspace.workspace)?;
+            let existing = workspace.definition(&id)?;
+            let definition = read_definition(&file, Some(existing))?;
+            print(&to_json(&workspace.update_definition(&id, definition)?))
+        }
+        DefinitionCommand::Delete { workspace, id } => {
+            let workspace = Workspace::open(&workspace.workspace)?;
+            workspace.delete_definition(&id)?;
+            print(&format!("deleted segment definition {id}\n"))
+        }
+    }
+}
+
+/// Reads a definition object (`.json`) or PQL text (`.pql`). For PQL text, `base` supplies the
+/// other fields; without it the file stem is the name.
+fn read_definition(path: &Path, base: Option<SegmentDefinition>) -> Result<SegmentDefinition, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))?;
+    match path.extension().and_then(|ext| ext.to_str()) {
+        Some("json") => Ok(SegmentDefinition::from_json(&text)?),
+        Some("pql") => {
+            let mut definition = match base {
+                Some(base) => base,
+                None => {
+                    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+                    SegmentDefinition::new(stem, "")
+                }
+            };
+            definition.expression = seg_service::Expression::pql(text.trim_end());
+            Ok(definition)
+        }
+        _ => Err(Failure(format!(
+            "cannot read {}: unsupported file extension; use a segment definition `.json` object or a `.pql` file",
+            path.display()
+        ))),
+    }
+}

@@ -1,0 +1,160 @@
+//! End-to-end checks of `seg definition`, `seg job` and `seg membership` on the bundled CDNOW
+//! profiles, including a `seg` process killed during a job.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+const PROFILES: &str = "testdata/cdnow/profiles.parquet";
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn seg(args: &[&str]) -> Result<Output, std::io::Error> {
+    Command::new(env!("CARGO_BIN_EXE_seg")).args(args).current_dir(repo_root()).output()
+}
+
+/// Runs `seg` and parses its stdout as JSON, failing with stderr when it exits non-zero.
+fn seg_json(args: &[&str]) -> Result<Value, Box<dyn std::error::Error>> {
+    let output = seg(args)?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        return Err(format!("seg {args:?} failed: {stderr}").into());
+    }
+    Ok(serde_json::from_slice(&output.stdout)?)
+}
+
+fn create_cdnow_definitions(workspace: &str) -> TestResult {
+    for id in ["big-spenders", "lapsed-customers", "lapsed-big-spenders"] {
+        let file = format!("testdata/cdnow/segments/{id}.pql");
+        let created = seg_json(&["definition", "create", "--workspace", workspace, "--file", &file, "--id", id])?;
+        assert_eq!(created["id"], id);
+    }
+    Ok(())
+}
+
+fn run_job(workspace: &str, now: &str) -> Result<Value, Box<dyn std::error::Error>> {
+    seg_json(&["job", "run", "--workspace", workspace, "--profiles", PROFILES, "--segments", "*", "--now", now, "--json"])
+}
+
+fn temporary_files(dir: &Path) -> Result<Vec<PathBuf>, std::io::Error> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            found.extend(temporary_files(&path)?);
+        } else if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".tmp")) {
+            found.push(path);
+        }
+    }
+    Ok(found)
+}
+
+#[test]
+fn jobs_at_two_times_update_memberships() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let workspace = dir.path().to_str().ok_or("temporary path is not UTF-8")?;
+    create_cdnow_definitions(workspace)?;
+    let march = run_job(workspace, "1998-03-01T00:00:00Z")?;
+    let july = run_job(workspace, "1998-07-01T00:00:00Z")?;
+    assert_eq!(march["status"], "SUCCEEDED");
+    assert_eq!(july["status"], "SUCCEEDED");
+
+    let counts = &july["metrics"]["segmentedProfileByStatusCounter"]["lapsed-customers"];
+    let realized = counts["realized"].as_u64().ok_or("no realized count")?;
+    let exited = counts["exited"].as_u64().ok_or("no exited count")?;
+    assert_eq!(Some(realized), july["metrics"]["segmentedProfileCounter"]["lapsed-customers"].as_u64());
+    assert!(exited > 0, "{counts}");
+
+    let listed = seg_json(&["job", "list", "--workspace", workspace, "--json"])?;
+    assert_eq!(listed["children"].as_array().map(Vec::len), Some(2));
+
+    let memberships: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("memberships/lapsed-customers.json"))?)?;
+    let members = memberships["members"].as_object().ok_or("no members")?;
+    let (exited_id, _) = members.iter().find(|(_, m)| m["status"] == "exited").ok_or("no exited member")?;
+    let map = seg_json(&["membership", "--workspace", workspace, exited_id])?;
+    assert_eq!(map["ups"]["lapsed-customers"]["status"], "exited");
+    assert_eq!(map["ups"]["lapsed-customers"]["lastQualificationTime"], "1998-07-01T00:00:00Z");
+    Ok(())
+}
+
+#[test]
+fn definition_commands_round_trip() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let workspace = dir.path().to_str().ok_or("temporary path is not UTF-8")?;
+    let created = seg_json(&["definition", "create", "--workspace", workspace, "--file", "testdata/cdnow/segments/bulk-cd-buyers.json"])?;
+    let id = created["id"].as_str().ok_or("no id")?;
+    let fetched = seg_json(&["definition", "get", "--workspace", workspace, id])?;
+    assert_eq!(fetched, created);
+    let listed = seg_json(&["definition", "list", "--workspace", workspace, "--json"])?;
+    assert_eq!(listed["page"]["totalCount"], 1);
+
+    let updated = seg_json(&["definition", "update", "--workspace", workspace, id, "--file", "testdata/cdnow/segments/big-spenders.pql"])?;
+    assert_eq!(updated["name"], created["name"]);
+    assert_eq!(updated["creationTime"], created["creationTime"]);
+
+    let duplicate = seg(&["definition", "create", "--workspace", workspace, "--file", "testdata/cdnow/segments/bulk-cd-buyers.json"])?;
+    assert!(!duplicate.status.success());
+    let deleted = seg(&["definition", "delete", "--workspace", workspace, id])?;
+    assert!(deleted.status.success());
+    let missing = seg(&["definition", "get", "--workspace", workspace, id])?;
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(stderr.contains("not found"), "{stderr}");
+    Ok(())
+}
+
+#[test]
+fn locked_workspace_names_the_holder() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let _lock_holder = seg_service::Workspace::open(dir.path())?;
+    let workspace = dir.path().to_str().ok_or("temporary path is not UTF-8")?;
+    let output = seg(&["definition", "list", "--workspace", workspace])?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let expected = format!("is locked by another seg process (pid {}); wait for it to finish", std::process::id());
+    assert!(stderr.contains(&expected), "{stderr}");
+    Ok(())
+}
+
+#[test]
+fn killed_job_leaves_workspace_consistent() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let workspace = dir.path().to_str().ok_or("temporary path is not UTF-8")?;
+    create_cdnow_definitions(workspace)?;
+    run_job(workspace, "1998-03-01T00:00:00Z")?;
+    let before = std::fs::read_to_string(dir.path().join("memberships/lapsed-customers.json"))?;
+
+    // The reference engine with one profile per batch is slow enough to be killed mid-job.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seg"))
+        .args(["job", "run", "--workspace", workspace, "--profiles", PROFILES, "--segments", "*"])
+        .args(["--now", "1998-07-01T00:00:00Z", "--engine", "reference", "--batch-size", "1"])
+        .current_dir(repo_root())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut processing = false;
+    while !processing && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+        for entry in std::fs::read_dir(dir.path().join("jobs"))? {
+            let text = std::fs::read_to_string(entry?.path()).unwrap_or_default();
+            processing |= text.contains("\"PROCESSING\"");
+        }
+    }
+    child.kill()?;
+    child.wait()?;
+    assert!(processing, "the job never reached PROCESSING");
+
+    let jobs = seg_json(&["job", "list", "--workspace", workspace, "--json"])?;
+    let newest = &jobs["children"][0];
+    assert_eq!(newest["status"], "FAILED");
+    assert_eq!(newest["errors"][0]["code"], "INTERRUPTED");
+    let after = std::fs::read_to_string(dir.path().join("memberships/lapsed-customers.json"))?;
+    assert_eq!(after, before);
+    assert_eq!(temporary_files(dir.path())?, Vec::<PathBuf>::new());
+    Ok(())
+}

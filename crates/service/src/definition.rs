@@ -1,0 +1,173 @@
+//! Segment definition objects in the Segmentation Service JSON shape, and their validation.
+
+use arrow::datatypes::Schema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::ServiceError;
+
+/// The XDM class that definitions apply to when the input names none.
+pub const PROFILE_CLASS: &str = "_xdm.context.profile";
+
+/// A segment definition: one PQL predicate with its metadata.
+///
+/// Fields this engine does not use (`mergePolicyId`, `profileInstanceId`, ...) are kept in
+/// `extra` and written back unchanged, so definitions exported from AEP round-trip.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SegmentDefinition {
+    /// The unique id; generated as a UUID v4 on create when the input has none.
+    #[serde(default)]
+    pub id: String,
+    /// The unique display name.
+    #[serde(default)]
+    pub name: String,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The XDM class of the profiles.
+    #[serde(default)]
+    pub schema: SchemaName,
+    /// The PQL predicate.
+    pub expression: Expression,
+    /// The enabled evaluation methods.
+    #[serde(default)]
+    pub evaluation_info: EvaluationInfo,
+    /// Creation time in milliseconds since the Unix epoch.
+    #[serde(default)]
+    pub creation_time: i64,
+    /// Last update time in milliseconds since the Unix epoch.
+    #[serde(default)]
+    pub update_time: i64,
+    /// Last update time in seconds since the Unix epoch.
+    #[serde(default)]
+    pub update_epoch: i64,
+    /// Other fields of the input object, kept as given.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The `schema` object: the XDM class name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchemaName {
+    /// The class, such as `_xdm.context.profile`.
+    pub name: String,
+}
+
+impl Default for SchemaName {
+    fn default() -> Self {
+        SchemaName { name: PROFILE_CLASS.to_string() }
+    }
+}
+
+/// The `expression` object.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expression {
+    /// The language; only `PQL` is supported.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The encoding of `value`; only `pql/text` is supported.
+    pub format: String,
+    /// The PQL text.
+    pub value: String,
+}
+
+impl Expression {
+    /// Wraps PQL text.
+    pub fn pql(text: impl Into<String>) -> Self {
+        Expression { kind: "PQL".to_string(), format: "pql/text".to_string(), value: text.into() }
+    }
+}
+
+/// The `evaluationInfo` object.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvaluationInfo {
+    /// Batch segmentation.
+    pub batch: Enabled,
+    /// Streaming segmentation.
+    pub continuous: Enabled,
+    /// Edge segmentation.
+    pub synchronous: Enabled,
+}
+
+impl Default for EvaluationInfo {
+    fn default() -> Self {
+        EvaluationInfo {
+            batch: Enabled { enabled: true },
+            continuous: Enabled { enabled: false },
+            synchronous: Enabled { enabled: false },
+        }
+    }
+}
+
+/// One `{"enabled": bool}` flag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enabled {
+    /// Whether the method is on.
+    pub enabled: bool,
+}
+
+impl SegmentDefinition {
+    /// Creates a batch definition of PQL text with no id yet.
+    pub fn new(name: impl Into<String>, pql: impl Into<String>) -> Self {
+        SegmentDefinition {
+            id: String::new(),
+            name: name.into(),
+            description: None,
+            schema: SchemaName::default(),
+            expression: Expression::pql(pql),
+            evaluation_info: EvaluationInfo::default(),
+            creation_time: 0,
+            update_time: 0,
+            update_epoch: 0,
+            extra: Map::new(),
+        }
+    }
+
+    /// Parses a definition object from JSON text.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ServiceError::InvalidDefinition`] when the text is not a definition object.
+    pub fn from_json(text: &str) -> Result<Self, ServiceError> {
+        serde_json::from_str(text).map_err(|e| ServiceError::InvalidDefinition {
+            name: "<input>".to_string(),
+            message: format!(
+                "{e}; expected an object with `name` and `expression` {{\"type\": \"PQL\", \"format\": \"pql/text\", \"value\": \"...\"}}"
+            ),
+        })
+    }
+
+    /// Checks the required fields and the expression: it must parse, and bind when `schema`
+    /// is given. An `inSegment` target is checked when a job runs, not here.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ServiceError::InvalidDefinition`] naming the problem; PQL errors carry the
+    /// rendered diagnostic.
+    pub fn validate(&self, schema: Option<&Schema>) -> Result<(), ServiceError> {
+        let invalid = |message: String| ServiceError::InvalidDefinition { name: self.label(), message };
+        if self.name.trim().is_empty() {
+            return Err(invalid("the `name` is empty; give the definition a unique name".to_string()));
+        }
+        if self.expression.kind != "PQL" {
+            return Err(invalid(format!("expression type {:?} is not supported; use \"PQL\"", self.expression.kind)));
+        }
+        if self.expression.format != "pql/text" {
+            return Err(invalid(format!(
+                "expression format {:?} is not supported; write the expression as \"pql/text\"",
+                self.expression.format
+            )));
+        }
+        let text = &self.expression.value;
+        let query = seg_pql::parse(text).map_err(|d| invalid(format!("\n{}", d.render(text))))?;
+        if let Some(schema) = schema {
+            seg_plan::bind(&query, schema).map_err(|d| invalid(format!("\n{}", d.render(text))))?;
+        }
+        Ok(())
+    }
+
+    fn label(&self) -> String {
+        if self.name.is_empty() { self.id.clone() } else { self.name.clone() }
+    }
+}

@@ -1,0 +1,24 @@
+//! The segmentation service over a workspace directory: segment definitions, segment jobs
+//! and memberships, kept as files that are always written atomically.
+//!
+//! Open a [`Workspace`] (it takes an exclusive lock), create definitions, then start a job
+//! with [`Workspace::start_job`] and wait on its [`JobHandle`].
+
+pub mod atomic;
+pub mod catalog;
+pub mod definition;
+pub mod engine;
+pub mod error;
+pub mod jobs;
+pub mod membership;
+pub mod runner;
+pub mod workspace;
+
+pub use catalog::{DefinitionPage, ListQuery, PageInfo};
+pub use definition::{EvaluationInfo, Expression, SchemaName, SegmentDefinition};
+pub use engine::{CompiledSegment, Definition, Engine, JobOutcome, RunOptions};
+pub use error::ServiceError;
+pub use jobs::{JobMetrics, JobStatus, SegmentJob, StatusCounts, request_cancel};
+pub use membership::{Membership, MembershipStatus, SegmentMemberships};
+pub use runner::{JobHandle, JobRequest};
+pub use workspace::Workspace;

@@ -1,0 +1,301 @@
+//! Running a segment job on a thread: resolving the definitions and their `inSegment`
+//! dependencies, evaluating the profiles, updating memberships and the job record.
+
+use std::collections::{BTreeSet, HashMap};
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use seg_eval::EvalContext;
+
+use crate::definition::SegmentDefinition;
+use crate::engine::{self, Definition, Engine, RunOptions};
+use crate::error::ServiceError;
+use crate::jobs::{JobErrorEntry, JobMetrics, JobStatus, SegmentInfo, SegmentJob, TimeSpan, cancel_marker};
+use crate::membership::{format_micros, update_memberships};
+use crate::workspace::{Workspace, WorkspaceState};
+
+/// The input of a segment job.
+#[derive(Clone, Debug)]
+pub struct JobRequest {
+    /// The profile file: Parquet or NDJSON.
+    pub profiles: PathBuf,
+    /// Definition ids, or `["*"]` for every definition of the workspace.
+    pub segments: Vec<String>,
+    /// The evaluation time in microseconds since the Unix epoch.
+    pub now: i64,
+    /// The evaluator of the plans.
+    pub engine: Engine,
+    /// Profiles per record batch.
+    pub batch_size: usize,
+}
+
+/// A running segment job.
+#[derive(Debug)]
+pub struct JobHandle {
+    id: String,
+    record: Arc<Mutex<SegmentJob>>,
+    cancel: Arc<AtomicBool>,
+    thread: JoinHandle<Result<SegmentJob, ServiceError>>,
+}
+
+impl JobHandle {
+    /// Returns the job id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Returns the current status.
+    pub fn status(&self) -> JobStatus {
+        self.record.lock().map(|job| job.status).unwrap_or(JobStatus::Failed)
+    }
+
+    /// Asks the job to stop after the batches being evaluated; it ends `CANCELLED` unless it
+    /// has already finished.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::SeqCst);
+        if let Ok(mut job) = self.record.lock()
+            && !job.status.is_final()
+        {
+            job.status = JobStatus::Cancelling;
+        }
+    }
+
+    /// Waits for the job to end and returns its final record.
+    ///
+    /// # Errors
+    ///
+    /// Returns the error that made the job fail, also recorded in the job's `errors`.
+    pub fn wait(self) -> Result<SegmentJob, ServiceError> {
+        self.thread.join().map_err(|_| ServiceError::JobPanicked { id: self.id.clone() })?
+    }
+}
+
+impl Workspace {
+    /// Stores a `NEW` job and starts it on a thread.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ServiceError::JobRunning`] when this workspace runs a job already, and a
+    /// file error when the job record cannot be written.
+    pub fn start_job(self: &Arc<Self>, request: JobRequest) -> Result<JobHandle, ServiceError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        {
+            let mut running = self.running_job.lock().map_err(|_| ServiceError::JobPanicked { id: id.clone() })?;
+            if let Some(other) = running.as_ref() {
+                return Err(ServiceError::JobRunning { id: other.clone() });
+            }
+            *running = Some(id.clone());
+        }
+        let created = jiff::Timestamp::now().as_millisecond();
+        let job = SegmentJob {
+            id: id.clone(),
+            source: "api".to_string(),
+            status: JobStatus::New,
+            evaluation_time: format_micros(request.now),
+            profiles: request.profiles.clone(),
+            segments: request.segments.iter().map(|s| SegmentInfo { segment_id: s.clone(), segment: None }).collect(),
+            metrics: JobMetrics { total_time: TimeSpan::started(created), ..JobMetrics::default() },
+            errors: Vec::new(),
+            creation_time: created,
+            update_time: created,
+            update_epoch: created / 1000,
+        };
+        if let Err(error) = self.save_job(&job) {
+            self.finish_running();
+            return Err(error);
+        }
+        tracing::info!(id, profiles = %request.profiles.display(), "segment job created");
+        let record = Arc::new(Mutex::new(job));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let context = JobContext { workspace: Arc::clone(self), record: Arc::clone(&record), cancel: Arc::clone(&cancel) };
+        let thread = std::thread::Builder::new()
+            .name(format!("segment-job-{id}"))
+            .spawn(move || context.run(request))
+            .map_err(|e| ServiceError::file("start a thread for", self.job_path(&id), e))?;
+        Ok(JobHandle { id, record, cancel, thread })
+    }
+
+    fn finish_running(&self) {
+        if let Ok(mut running) = self.running_job.lock() {
+            *running = None;
+        }
+    }
+}
+
+struct JobContext {
+    workspace: Arc<Workspace>,
+    record: Arc<Mutex<SegmentJob>>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl JobContext {
+    fn run(self, request: JobRequest) -> Result<SegmentJob, ServiceError> {
+        let result = self.evaluate(&request);
+        let final_job = self.update(|job| {
+            let end = jiff::Timestamp::now().as_millisecond();
+            job.metrics.total_time.finish(end);
+            match &result {
+                Ok(true) => job.status = JobStatus::Succeeded,
+                Ok(false) => job.status = JobStatus::Cancelled,
+                Err(error) => {
+                    job.status = JobStatus::Failed;
+                    job.errors.push(JobErrorEntry { code: error_code(error).to_string(), msg: error.to_string() });
+                }
+            }
+        });
+        let _ = std::fs::remove_file(cancel_marker(self.workspace.root(), &self.job_id()));
+        self.workspace.finish_running();
+        let final_job = final_job?;
+        tracing::info!(id = %final_job.id, status = ?final_job.status, "segment job ended");
+        match result {
+            Ok(_) => Ok(final_job),
+            Err(error) => Err(error),
+        }
+    }
+
+    fn job_id(&self) -> String {
+        self.record.lock().map(|job| job.id.clone()).unwrap_or_default()
+    }
+
+    /// Applies `change` to the record and stores it.
+    fn update(&self, change: impl FnOnce(&mut SegmentJob)) -> Result<SegmentJob, ServiceError> {
+        let mut job = self.record.lock().map_err(|_| ServiceError::JobPanicked { id: String::new() })?;
+        change(&mut job);
+        job.update_time = jiff::Timestamp::now().as_millisecond();
+        job.update_epoch = job.update_time / 1000;
+        self.workspace.save_job(&job)?;
+        Ok(job.clone())
+    }
+
+    fn cancel_requested(&self, job_id: &str) -> bool {
+        if self.cancel.load(Ordering::SeqCst) || cancel_marker(self.workspace.root(), job_id).exists() {
+            self.cancel.store(true, Ordering::SeqCst);
+            return true;
+        }
+        false
+    }
+
+    /// Evaluates the job; `Ok(false)` when it was cancelled.
+    fn evaluate(&self, request: &JobRequest) -> Result<bool, ServiceError> {
+        let job_id = self.job_id();
+        self.update(|job| job.status = if self.cancel.load(Ordering::SeqCst) { JobStatus::Cancelling } else { JobStatus::Processing })?;
+        let options = seg_io::ReadOptions { batch_size: request.batch_size.max(1) };
+        let reader = seg_io::open(&request.profiles, &options)?;
+        let schema = reader.schema();
+        let profiles = std::fs::canonicalize(&request.profiles).unwrap_or_else(|_| request.profiles.clone());
+        self.workspace.save_state(&WorkspaceState { profiles: Some(profiles) })?;
+
+        let stored = resolve(&self.workspace, &request.segments, &schema)?;
+        let definitions: Vec<Definition> = stored
+            .iter()
+            .map(|d| Definition {
+                id: d.id.clone(),
+                name: d.name.clone(),
+                expression: d.expression.value.clone(),
+                path: self.workspace.definitions_dir().join(format!("{}.json", d.id)),
+            })
+            .collect();
+        let segments = engine::compile(definitions, &schema).map_err(|errors| ServiceError::Compile(errors.join("\n")))?;
+        let by_id: HashMap<&str, &SegmentDefinition> = stored.iter().map(|d| (d.id.as_str(), d)).collect();
+        let segmentation_start = jiff::Timestamp::now().as_millisecond();
+        self.update(|job| {
+            job.segments = segments
+                .iter()
+                .map(|s| SegmentInfo {
+                    segment_id: s.definition.id.clone(),
+                    segment: by_id.get(s.definition.id.as_str()).map(|d| (*d).clone()),
+                })
+                .collect();
+            job.metrics.profile_segmentation_time = TimeSpan::started(segmentation_start);
+        })?;
+
+        let context = EvalContext { now: request.now };
+        let batches = reader.map(|batch| batch.map_err(|e| e.to_string()));
+        let run_options = RunOptions { engine: request.engine, collect_ids: false, collect_keys: true };
+        let outcome = engine::run(batches, &segments, &context, run_options, |_| {
+            if self.cancel_requested(&job_id) { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        })
+        .map_err(ServiceError::Evaluation)?;
+        if outcome.stopped || self.cancel_requested(&job_id) {
+            return Ok(false);
+        }
+
+        let keys = outcome.profile_keys.clone().unwrap_or_default();
+        let mut metrics = JobMetrics::default();
+        for (index, segment) in segments.iter().enumerate() {
+            let id = &segment.definition.id;
+            let before = self.workspace.memberships(id)?;
+            let (after, counts) = update_memberships(&before, &job_id, &keys, &outcome.members[index], request.now);
+            self.workspace.save_memberships(&after)?;
+            metrics.segmented_profile_counter.insert(id.clone(), outcome.members[index].len());
+            metrics.segmented_profile_by_namespace_counter.insert(id.clone(), outcome.namespace_counts[index].clone());
+            metrics.segmented_profile_by_status_counter.insert(id.clone(), counts);
+        }
+        let end = jiff::Timestamp::now().as_millisecond();
+        self.update(|job| {
+            metrics.total_time = job.metrics.total_time.clone();
+            metrics.profile_segmentation_time = job.metrics.profile_segmentation_time.clone();
+            metrics.profile_segmentation_time.finish(end);
+            metrics.total_profiles = outcome.total_profiles;
+            job.metrics = metrics;
+        })?;
+        Ok(true)
+    }
+}
+
+/// Loads the requested definitions (`*` = all) and, transitively, every definition they read
+/// through `inSegment`. The engine orders them so dependencies are evaluated first.
+fn resolve(
+    workspace: &Workspace,
+    requested: &[String],
+    schema: &arrow::datatypes::Schema,
+) -> Result<Vec<SegmentDefinition>, ServiceError> {
+    let mut definitions = if requested.iter().any(|id| id == "*") {
+        workspace.all_definitions()?
+    } else {
+        let mut seen = BTreeSet::new();
+        let mut list = Vec::new();
+        for id in requested {
+            if seen.insert(id.clone()) {
+                list.push(workspace.definition(id)?);
+            }
+        }
+        list
+    };
+    if definitions.is_empty() {
+        return Err(ServiceError::Compile(format!(
+            "no segment definitions in workspace {}; create one with `seg definition create`",
+            workspace.root().display()
+        )));
+    }
+    let mut index = 0;
+    while index < definitions.len() {
+        let text = definitions[index].expression.value.clone();
+        let dependencies = seg_pql::parse(&text)
+            .and_then(|query| seg_plan::bind(&query, schema))
+            .map(|plan| plan.dependencies)
+            .unwrap_or_default();
+        for dependency in dependencies {
+            if !definitions.iter().any(|d| d.id == dependency)
+                && let Ok(definition) = workspace.definition(&dependency)
+            {
+                definitions.push(definition);
+            }
+        }
+        index += 1;
+    }
+    Ok(definitions)
+}
+
+fn error_code(error: &ServiceError) -> &'static str {
+    match error {
+        ServiceError::Compile(_) => "COMPILE",
+        ServiceError::Evaluation(_) => "EVALUATION",
+        ServiceError::Profiles(_) => "PROFILES",
+        ServiceError::DefinitionNotFound { .. } => "DEFINITION_NOT_FOUND",
+        _ => "INTERNAL",
+    }
+}
