@@ -36,6 +36,10 @@ enum Command {
     Definition(commands::definition::DefinitionArgs),
     /// Run segment jobs over a workspace's definitions; list, show and cancel them.
     Job(commands::job::JobArgs),
+    /// Print one page of the profiles that qualify for an expression or a saved definition.
+    Preview(commands::preview::PreviewArgs),
+    /// Estimate the audience size of an expression or a saved definition.
+    Estimate(commands::estimate::EstimateArgs),
     /// Print the segment memberships of one profile.
     Membership(commands::membership::MembershipArgs),
     /// Parse one expression and print its canonical form.
@@ -63,6 +67,8 @@ fn main() -> ExitCode {
         Command::Eval(args) => commands::eval::run(args),
         Command::Definition(args) => commands::definition::run(args),
         Command::Job(args) => commands::job::run(args),
+        Command::Preview(args) => commands::preview::run(args),
+        Command::Estimate(args) => commands::estimate::run(args),
         Command::Membership(args) => commands::membership::run(args),
         Command::Parse(args) => commands::parse::run(args),
         Command::ConvertCdnow(args) => commands::convert::run(args),

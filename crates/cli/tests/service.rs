@@ -158,3 +158,16 @@ fn killed_job_leaves_workspace_consistent() -> TestResult {
     assert_eq!(temporary_files(dir.path())?, Vec::<PathBuf>::new());
     Ok(())
 }
+
+#[test]
+fn preview_and_estimate_agree() -> TestResult {
+    let expr = "xEvent[eventType = \"commerce.purchases\"].count() >= 10";
+    let now = "1998-07-01T00:00:00Z";
+    let preview = seg_json(&["preview", "--profiles", PROFILES, "--expr", expr, "--now", now, "--limit", "5", "--json"])?;
+    let estimate = seg_json(&["estimate", "--profiles", PROFILES, "--expr", expr, "--now", now, "--json"])?;
+    assert_eq!(preview["results"].as_array().map(Vec::len), Some(5));
+    assert_eq!(preview["state"], "RESULT_READY");
+    assert_eq!(estimate["estimatedSize"], preview["page"]["totalCount"]);
+    assert_eq!(estimate["confidenceInterval"], "95%");
+    Ok(())
+}

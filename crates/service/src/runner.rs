@@ -1,7 +1,7 @@
 //! Running a segment job on a thread: resolving the definitions and their `inSegment`
 //! dependencies, evaluating the profiles, updating memberships and the job record.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,10 +11,11 @@ use std::thread::JoinHandle;
 use seg_eval::EvalContext;
 
 use crate::definition::SegmentDefinition;
-use crate::engine::{self, Definition, Engine, RunOptions};
+use crate::engine::{self, Engine, RunOptions};
 use crate::error::ServiceError;
 use crate::jobs::{JobErrorEntry, JobMetrics, JobStatus, SegmentInfo, SegmentJob, TimeSpan, cancel_marker};
 use crate::membership::{format_micros, update_memberships};
+use crate::query::{engine_definitions, resolve};
 use crate::workspace::{Workspace, WorkspaceState};
 
 /// The input of a segment job.
@@ -189,15 +190,7 @@ impl JobContext {
         self.workspace.save_state(&WorkspaceState { profiles: Some(profiles) })?;
 
         let stored = resolve(&self.workspace, &request.segments, &schema)?;
-        let definitions: Vec<Definition> = stored
-            .iter()
-            .map(|d| Definition {
-                id: d.id.clone(),
-                name: d.name.clone(),
-                expression: d.expression.value.clone(),
-                path: self.workspace.definitions_dir().join(format!("{}.json", d.id)),
-            })
-            .collect();
+        let definitions = engine_definitions(&stored, Some(&self.workspace));
         let segments = engine::compile(definitions, &schema).map_err(|errors| ServiceError::Compile(errors.join("\n")))?;
         let by_id: HashMap<&str, &SegmentDefinition> = stored.iter().map(|d| (d.id.as_str(), d)).collect();
         let segmentation_start = jiff::Timestamp::now().as_millisecond();
@@ -244,50 +237,6 @@ impl JobContext {
         })?;
         Ok(true)
     }
-}
-
-/// Loads the requested definitions (`*` = all) and, transitively, every definition they read
-/// through `inSegment`. The engine orders them so dependencies are evaluated first.
-fn resolve(
-    workspace: &Workspace,
-    requested: &[String],
-    schema: &arrow::datatypes::Schema,
-) -> Result<Vec<SegmentDefinition>, ServiceError> {
-    let mut definitions = if requested.iter().any(|id| id == "*") {
-        workspace.all_definitions()?
-    } else {
-        let mut seen = BTreeSet::new();
-        let mut list = Vec::new();
-        for id in requested {
-            if seen.insert(id.clone()) {
-                list.push(workspace.definition(id)?);
-            }
-        }
-        list
-    };
-    if definitions.is_empty() {
-        return Err(ServiceError::Compile(format!(
-            "no segment definitions in workspace {}; create one with `seg definition create`",
-            workspace.root().display()
-        )));
-    }
-    let mut index = 0;
-    while index < definitions.len() {
-        let text = definitions[index].expression.value.clone();
-        let dependencies = seg_pql::parse(&text)
-            .and_then(|query| seg_plan::bind(&query, schema))
-            .map(|plan| plan.dependencies)
-            .unwrap_or_default();
-        for dependency in dependencies {
-            if !definitions.iter().any(|d| d.id == dependency)
-                && let Ok(definition) = workspace.definition(&dependency)
-            {
-                definitions.push(definition);
-            }
-        }
-        index += 1;
-    }
-    Ok(definitions)
 }
 
 fn error_code(error: &ServiceError) -> &'static str {

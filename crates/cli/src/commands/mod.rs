@@ -2,10 +2,12 @@
 
 pub mod convert;
 pub mod definition;
+pub mod estimate;
 pub mod eval;
 pub mod job;
 pub mod membership;
 pub mod parse;
+pub mod preview;
 
 /// The evaluator of the plans, as a command-line value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

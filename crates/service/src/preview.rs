@@ -1,0 +1,110 @@
+//! Preview: one page of the profiles that qualify for an expression or a saved definition, in
+//! input row order.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::ServiceError;
+use crate::fields::rows_as_json;
+use crate::query::{Target, engine_definitions, evaluate_target, target_definitions};
+use crate::workspace::Workspace;
+
+/// The default page size of a preview.
+pub const DEFAULT_PREVIEW_LIMIT: usize = 1000;
+
+/// The input of a preview.
+#[derive(Clone, Debug)]
+pub struct PreviewRequest {
+    /// The profile file: Parquet or NDJSON.
+    pub profiles: PathBuf,
+    /// The expression or saved definition.
+    pub target: Target,
+    /// The evaluation time in microseconds since the Unix epoch.
+    pub now: i64,
+    /// The index of the first qualifying profile returned.
+    pub offset: usize,
+    /// The page size.
+    pub limit: usize,
+    /// Dot paths of the fields returned besides `_id`; empty returns `_id` only.
+    pub fields: Vec<String>,
+    /// Profiles per record batch.
+    pub batch_size: usize,
+}
+
+/// A preview response in the service's JSON shape.
+#[derive(Clone, Debug, Serialize)]
+pub struct PreviewResponse {
+    /// One object per qualifying profile: `_id` and the requested fields.
+    pub results: Vec<Map<String, Value>>,
+    /// The offset and size of this page.
+    pub page: PreviewPage,
+    /// Always `RESULT_READY`, because a preview runs to completion before it returns.
+    pub state: String,
+}
+
+/// The `page` object of a preview.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct PreviewPage {
+    /// The index of the first result among all qualifying profiles.
+    pub offset: usize,
+    /// Results in this page.
+    pub size: usize,
+    /// Qualifying profiles in all pages.
+    #[serde(rename = "totalCount")]
+    pub total_count: u64,
+}
+
+/// Evaluates the target and returns one page of its members.
+///
+/// The file is read twice: once to evaluate, once to fetch the fields of the page's rows.
+///
+/// # Errors
+///
+/// Returns a read, compile or evaluation error, or [`ServiceError::InvalidParameter`] for a
+/// limit of zero.
+pub fn preview(request: &PreviewRequest, workspace: Option<&Workspace>) -> Result<PreviewResponse, ServiceError> {
+    if request.limit == 0 {
+        return Err(ServiceError::InvalidParameter {
+            parameter: "limit",
+            value: "0".to_string(),
+            expected: "a page size of at least 1".to_string(),
+        });
+    }
+    let options = seg_io::ReadOptions { batch_size: request.batch_size.max(1) };
+    let reader = seg_io::open(&request.profiles, &options)?;
+    let schema = reader.schema();
+    let (definitions, target_id) = target_definitions(&request.target, workspace, &schema)?;
+    let batches = reader.map(|batch| batch.map_err(|e| e.to_string()));
+    let target = evaluate_target(batches, engine_definitions(&definitions, workspace), &target_id, &schema, request.now)?;
+
+    let page_rows: Vec<u32> = target.members.iter().skip(request.offset).take(request.limit).collect();
+    let mut results = Vec::with_capacity(page_rows.len());
+    let mut start: u64 = 0;
+    let mut next = 0;
+    for batch in seg_io::open(&request.profiles, &options)? {
+        if next == page_rows.len() {
+            break;
+        }
+        let batch = batch?;
+        let end = start + batch.num_rows() as u64;
+        let mut local = Vec::new();
+        while next < page_rows.len() && u64::from(page_rows[next]) < end {
+            local.push((u64::from(page_rows[next]) - start) as u32);
+            next += 1;
+        }
+        if !local.is_empty() {
+            results.extend(rows_as_json(&batch, &local, &with_id_only(&request.fields))?);
+        }
+        start = end;
+    }
+    let page = PreviewPage { offset: request.offset, size: results.len(), total_count: target.members.len() };
+    Ok(PreviewResponse { results, page, state: "RESULT_READY".to_string() })
+}
+
+/// Keeps `_id` alone when no field is requested, since an empty list means every column to
+/// [`rows_as_json`].
+fn with_id_only(fields: &[String]) -> Vec<String> {
+    if fields.is_empty() { vec!["_id".to_string()] } else { fields.to_vec() }
+}
