@@ -2,12 +2,16 @@
 //! checking and the typed plan that both the columnar engine and the reference interpreter run.
 
 pub mod bind;
+pub mod eligibility;
+pub mod explain;
 pub mod order;
 pub mod plan;
 pub mod time;
 pub mod types;
 
 pub use bind::{bind, codes};
+pub use eligibility::{Eligibility, EvaluationInfo, Reason, classify, classify_with};
+pub use explain::explain;
 pub use order::{OrderError, evaluation_order};
 pub use plan::*;
 pub use types::{DataType, FieldType, Scalar};
