@@ -7,6 +7,7 @@
 //! runs 1,000 cases unless the `PROPTEST_CASES` environment variable sets another number.
 
 mod differential {
+    pub mod bound;
     pub mod directed;
     pub mod plans;
     pub mod profiles;
@@ -123,6 +124,35 @@ proptest! {
     fn columnar_matches_reference(case in case_strategy()) {
         check_case(&case)?;
     }
+}
+
+/// A case of definitions compiled from PQL text, see [`differential::bound`].
+fn bound_case_strategy() -> impl Strategy<Value = (Vec<String>, Kind, i64, Vec<Vec<Value>>, bool)> {
+    let shape = differential::bound::shape();
+    now_strategy().prop_flat_map(move |now| {
+        let texts = proptest::collection::vec(differential::bound::definition(), 1..=3);
+        let batch = proptest::collection::vec(profile_strategy(&shape, now), 1..=30);
+        let batches = proptest::collection::vec(batch, 1..=2);
+        (texts, Just(shape.clone()), Just(now), batches, proptest::bool::weighted(0.3))
+    })
+}
+
+proptest! {
+    #![proptest_config(bound_config())]
+
+    #[test]
+    fn bound_definitions_match_reference(
+        (texts, shape, now, batches, stale_children) in bound_case_strategy()
+    ) {
+        let plans = differential::bound::compile(&texts)?;
+        check_case(&Case { shape, now, plans, batches, stale_children })?;
+    }
+}
+
+/// Runs a quarter of the cases of [`config`]: bound cases are smaller, but cover fewer shapes.
+fn bound_config() -> ProptestConfig {
+    let base = config();
+    ProptestConfig { cases: base.cases.div_ceil(4), ..base }
 }
 
 fn check_case(case: &Case) -> Result<(), TestCaseError> {

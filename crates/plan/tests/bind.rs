@@ -189,3 +189,143 @@ fn bare_path_is_presence_test() -> Result<(), Diagnostic> {
     assert!(matches!(plan.root.kind, NodeKind::Truthy(_)));
     Ok(())
 }
+
+/// Returns the list, filters and function of a list aggregate node.
+fn aggregate_parts(node: &Node) -> Option<(&Node, &[Node], &ListFunction)> {
+    match &node.kind {
+        NodeKind::ListAggregate { list, filters, function } => Some((list, filters, function)),
+        _ => None,
+    }
+}
+
+fn missing(what: &str) -> Diagnostic {
+    Diagnostic::new("T", format!("expected {what}"), Default::default())
+}
+
+#[test]
+fn projection_compare_is_exists() -> Result<(), Diagnostic> {
+    let plan = compile("xEvent.value > person.age")?;
+    let (list, filters, function) = aggregate_parts(&plan.root).ok_or_else(|| missing("an aggregate"))?;
+    assert!(matches!(function, ListFunction::Exists));
+    assert!(matches!(&list.kind, NodeKind::Column { scope: 0, path } if path == &["xEvent"]));
+    let [filter] = filters else { return Err(missing("one filter")) };
+    let (lhs, rhs) = compare_operands(filter).ok_or_else(|| missing("a comparison"))?;
+    let text = format!("{lhs:?} {rhs:?}");
+    assert!(text.contains("Column { scope: 1, path: [\"value\"] }"), "{text}");
+    assert!(text.contains("Column { scope: 0, path: [\"person\", \"age\"] }"), "{text}");
+    Ok(())
+}
+
+#[test]
+fn projection_on_right_side() -> Result<(), Diagnostic> {
+    let plan = compile("3 < xEvent.value")?;
+    assert!(matches!(aggregate_parts(&plan.root), Some((_, [_], ListFunction::Exists))));
+    Ok(())
+}
+
+#[test]
+fn projection_through_two_arrays_nests() -> Result<(), Diagnostic> {
+    let plan = compile("xEvent.productListItems.SKU = \"CD\"")?;
+    let (_, filters, _) = aggregate_parts(&plan.root).ok_or_else(|| missing("an outer aggregate"))?;
+    let [inner] = filters else { return Err(missing("one outer filter")) };
+    let (list, filters, function) = aggregate_parts(inner).ok_or_else(|| missing("an inner aggregate"))?;
+    assert!(matches!(function, ListFunction::Exists));
+    assert!(matches!(&list.kind, NodeKind::Column { scope: 1, path } if path == &["productListItems"]));
+    let text = format!("{filters:?}");
+    assert!(text.contains("Column { scope: 2, path: [\"SKU\"] }"), "{text}");
+    Ok(())
+}
+
+#[test]
+fn projection_of_filtered_events() -> Result<(), Diagnostic> {
+    let plan = compile("xEvent[eventType = \"buy\"].value >= 10")?;
+    let (_, filters, _) = aggregate_parts(&plan.root).ok_or_else(|| missing("an aggregate"))?;
+    assert_eq!(filters.len(), 2, "{filters:?}");
+    Ok(())
+}
+
+#[test]
+fn projection_string_tests_and_in() -> Result<(), Diagnostic> {
+    for text in [
+        "xEvent.eventType.startsWith(\"a\")",
+        "xEvent.eventType in [\"a\", \"b\"]",
+        "xEvent.eventType notIn [\"a\"]",
+        "xEvent.eventType like \"a%\"",
+        "xEvent.eventType.matches(\"^a\")",
+        "xEvent.timestamp occurs last month",
+    ] {
+        let plan = compile(text)?;
+        assert!(matches!(aggregate_parts(&plan.root), Some((_, [_], ListFunction::Exists))), "{text}: {:?}", plan.root);
+    }
+    Ok(())
+}
+
+#[test]
+fn projection_sum_reads_field() -> Result<(), Diagnostic> {
+    let plan = compile("xEvent.value.sum() > 100")?;
+    let (lhs, _) = compare_operands(&plan.root).ok_or_else(|| missing("a comparison"))?;
+    let (_, filters, function) = aggregate_parts(lhs).ok_or_else(|| missing("an aggregate"))?;
+    assert!(filters.is_empty());
+    let text = format!("{function:?}");
+    assert!(matches!(function, ListFunction::Sum(_)), "{text}");
+    assert!(text.contains("Column { scope: 1, path: [\"value\"] }"), "{text}");
+    assert_eq!(lhs.data_type, DataType::Double);
+    Ok(())
+}
+
+#[test]
+fn projection_count_counts_elements() -> Result<(), Diagnostic> {
+    let plan = compile("xEvent.value.count() = 2")?;
+    let (lhs, _) = compare_operands(&plan.root).ok_or_else(|| missing("a comparison"))?;
+    assert!(matches!(aggregate_parts(lhs), Some((_, _, ListFunction::Count))));
+    Ok(())
+}
+
+#[test]
+fn projection_sum_across_two_arrays_nests() -> Result<(), Diagnostic> {
+    let plan = compile("xEvent.productListItems.quantity.sum() > 1")?;
+    let (lhs, _) = compare_operands(&plan.root).ok_or_else(|| missing("a comparison"))?;
+    let (_, _, outer) = aggregate_parts(lhs).ok_or_else(|| missing("an outer aggregate"))?;
+    let ListFunction::Sum(inner) = outer else { return Err(missing("an outer sum")) };
+    let (list, _, function) = aggregate_parts(inner).ok_or_else(|| missing("an inner aggregate"))?;
+    assert!(matches!(&list.kind, NodeKind::Column { scope: 1, path } if path == &["productListItems"]));
+    let text = format!("{function:?}");
+    assert!(text.contains("Column { scope: 2, path: [\"quantity\"] }"), "{text}");
+    Ok(())
+}
+
+#[test]
+fn projection_count_across_two_arrays_sums_counts() -> Result<(), Diagnostic> {
+    let plan = compile("xEvent.productListItems.count() > 1")?;
+    let (lhs, _) = compare_operands(&plan.root).ok_or_else(|| missing("a comparison"))?;
+    let (_, _, outer) = aggregate_parts(lhs).ok_or_else(|| missing("an outer aggregate"))?;
+    let ListFunction::Sum(inner) = outer else { return Err(missing("an outer sum")) };
+    assert!(matches!(aggregate_parts(inner), Some((_, _, ListFunction::Count))));
+    assert_eq!(lhs.data_type, DataType::Int);
+    Ok(())
+}
+
+#[test]
+fn projection_average_across_two_arrays_rejected() {
+    let rendered = error("xEvent.productListItems.quantity.average() > 1");
+    assert!(rendered.starts_with("error[E0900]: not supported yet: `average` over a field read through more"), "{rendered}");
+}
+
+#[test]
+fn projection_sum_of_string_rejected() {
+    let rendered = error("xEvent.eventType.sum() > 1");
+    assert!(rendered.starts_with("error[E0201]: expected a number, found string"), "{rendered}");
+}
+
+#[test]
+fn projection_of_object_rejected() {
+    let rendered = error("xEvent.productListItems = 1");
+    assert!(rendered.starts_with("error[E0201]: expected a boolean, number, string or timestamp, found object"), "{rendered}");
+}
+
+#[test]
+fn projection_unknown_field_suggests() {
+    let rendered = error("xEvent.eventTyp = \"a\"");
+    assert!(rendered.contains("error[E0101]: unknown field `eventTyp`"), "{rendered}");
+    assert!(rendered.contains("did you mean `eventType`?"), "{rendered}");
+}

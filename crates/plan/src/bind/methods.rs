@@ -67,26 +67,24 @@ impl Binder {
         args: &[Expr],
         span: Span,
     ) -> Result<Node, Diagnostic> {
-        let value = self.bind_expr(receiver)?;
-        if value.data_type != DataType::String {
-            return Err(type_mismatch("a string", &value.data_type, value.span)
-                .with_help(format!("`{}` applies to strings", name.text)));
-        }
         let (patterns, case_sensitive) = string_arguments(name, args, span)?;
         let several_allowed = op == StringOp::Equals && !negated;
         if patterns.len() > 1 && !several_allowed {
             return Err(argument_count(&name.text, 1, patterns.len(), span)
                 .with_help("pass one string and, optionally, `false` for a case-insensitive test"));
         }
-        let kind = NodeKind::StringTest { op, value: Box::new(value), patterns, case_sensitive, negated };
-        Ok(Node { kind, data_type: DataType::Bool, span })
+        self.bind_any_element(receiver, span, &mut |_, value| {
+            if value.data_type != DataType::String {
+                return Err(type_mismatch("a string", &value.data_type, value.span)
+                    .with_help(format!("`{}` applies to strings", name.text)));
+            }
+            let patterns = patterns.clone();
+            let kind = NodeKind::StringTest { op, value: Box::new(value), patterns, case_sensitive, negated };
+            Ok(Node { kind, data_type: DataType::Bool, span })
+        })
     }
 
     fn bind_matches(&mut self, receiver: &Expr, args: &[Expr], span: Span) -> Result<Node, Diagnostic> {
-        let value = self.bind_expr(receiver)?;
-        if value.data_type != DataType::String {
-            return Err(type_mismatch("a string", &value.data_type, value.span));
-        }
         let [pattern] = args else {
             return Err(argument_count("matches", 1, args.len(), span));
         };
@@ -94,13 +92,21 @@ impl Binder {
             return Err(Diagnostic::new(codes::NOT_CONSTANT, "the pattern must be a string literal", pattern.span));
         };
         let regex = compile_regex(source, pattern.span)?;
-        Ok(regex_node(value, regex, source.clone(), span))
+        self.bind_any_element(receiver, span, &mut |_, value| {
+            if value.data_type != DataType::String {
+                return Err(type_mismatch("a string", &value.data_type, value.span));
+            }
+            Ok(regex_node(value, regex.clone(), source.clone(), span))
+        })
     }
 
     fn bind_count(&mut self, receiver: &Expr, args: &[Expr], span: Span) -> Result<Node, Diagnostic> {
         if !args.is_empty() {
             return Err(argument_count("count", 0, args.len(), span)
                 .with_help("filter the array first to count some elements, e.g. `xEvent[eventType = \"purchase\"].count()`"));
+        }
+        if let Some(node) = self.bind_projection_aggregate(receiver, None, span)? {
+            return Ok(node);
         }
         let source = self.bind_list(receiver)?;
         Ok(Self::aggregate(source, ListFunction::Count, DataType::Int, span))
@@ -120,6 +126,11 @@ impl Binder {
     fn bind_aggregate_method(&mut self, receiver: &Expr, kind: AggregateKind, args: &[Expr], span: Span) -> Result<Node, Diagnostic> {
         if args.len() > 1 {
             return Err(argument_count(kind.keyword(), 1, args.len(), span));
+        }
+        if args.is_empty() {
+            if let Some(node) = self.bind_projection_aggregate(receiver, Some(kind), span)? {
+                return Ok(node);
+            }
         }
         let source = self.bind_list(receiver)?;
         let element = source.element.clone();

@@ -5,6 +5,7 @@ mod coerce;
 mod list;
 mod methods;
 mod predicates;
+mod projection;
 
 use arrow::datatypes::Schema;
 use seg_pql::ast::{BinaryOp, Expr, ExprKind, Literal, Name, Query, UnaryOp};
@@ -209,8 +210,8 @@ impl Binder {
                     span: base.span.to(span),
                 })
             }
-            DataType::List(_) => Err(not_supported("reading a field through an array", name.span)
-                .with_help("filter the array and aggregate it instead, e.g. `xEvent[commerce.order.priceTotal > 100]`")),
+            DataType::List(_) => Err(not_supported("reading a field through an array in this position", name.span)
+                .with_help("compare it, test it with `in`, a string method or `occurs`, or aggregate it, e.g. `xEvent.value.sum() > 100`")),
             DataType::Map(_) => Err(not_supported("reading a map entry with `.`", name.span)),
             other => Err(Diagnostic::new(
                 codes::TYPE_MISMATCH,

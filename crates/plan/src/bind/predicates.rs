@@ -24,70 +24,24 @@ impl Binder {
             BinaryOp::Gt => Comparison::Gt,
             _ => Comparison::GtEq,
         };
-        let lhs = self.bind_expr(lhs)?;
-        let rhs = self.bind_expr(rhs)?;
-        for side in [&lhs, &rhs] {
-            if matches!(side.data_type, DataType::List(_)) {
-                return Err(not_supported("comparing an array with `=`, `<` and the like", side.span)
-                    .with_help("filter the array instead, e.g. `xEvent[eventType = \"purchase\"]`"));
-            }
-            if !is_comparable(&side.data_type) && side.data_type != DataType::Null {
-                return Err(type_mismatch("a boolean, number, string or timestamp", &side.data_type, side.span));
-            }
-        }
-        let (lhs, rhs) = coerce::unify(lhs, rhs, comparison.symbol())?;
-        let ordered = matches!(comparison, Comparison::Lt | Comparison::LtEq | Comparison::Gt | Comparison::GtEq);
-        if ordered && lhs.data_type == DataType::Bool {
-            return Err(type_mismatch("a number, string or timestamp", &lhs.data_type, lhs.span)
-                .with_help("booleans compare only with `=` and `!=`"));
-        }
-        Ok(Node {
-            kind: NodeKind::Compare { op: comparison, lhs: Box::new(lhs), rhs: Box::new(rhs) },
-            data_type: DataType::Bool,
-            span,
+        self.bind_any_element(lhs, span, &mut |binder, lhs| {
+            binder.bind_any_element(rhs, span, &mut |_, rhs| compare_nodes(comparison, lhs.clone(), rhs, span))
         })
     }
 
     pub(super) fn bind_in(&mut self, negated: bool, value: &Expr, list: &Expr, span: Span) -> Result<Node, Diagnostic> {
-        let value = self.bind_expr(value)?;
-        if !is_comparable(&value.data_type) {
-            return Err(type_mismatch("a boolean, number, string or timestamp", &value.data_type, value.span));
-        }
-        let elements = match &list.kind {
-            ExprKind::Array(elements) => elements,
-            _ => return Err(not_supported("`in` with a right side other than an array literal", list.span)),
-        };
-        let target = value.data_type.clone();
-        let mut constants = Vec::with_capacity(elements.len());
-        for element in elements {
-            let scalar = constant(element).ok_or_else(|| {
-                Diagnostic::new(codes::NOT_CONSTANT, "the elements of an `in` list must be literals", element.span)
-            })?;
-            constants.push(coerce::scalar_to(scalar, &target, element.span)?);
-        }
-        let (value, constants) = if target == DataType::Int && constants.iter().any(|c| matches!(c, Scalar::Double(_))) {
-            let constants = constants.into_iter().map(|c| coerce::scalar_to(c, &DataType::Double, span)).collect::<Result<_, _>>()?;
-            (coerce::to_double(value), constants)
-        } else {
-            (value, constants)
-        };
-        Ok(Node { kind: NodeKind::InList { value: Box::new(value), list: constants, negated }, data_type: DataType::Bool, span })
+        self.bind_any_element(value, span, &mut |_, value| in_list_node(negated, value, list, span))
     }
 
     pub(super) fn bind_pattern(&mut self, op: BinaryOp, value: &Expr, pattern: &Expr, span: Span) -> Result<Node, Diagnostic> {
-        let value = self.bind_expr(value)?;
-        if value.data_type != DataType::String {
-            return Err(type_mismatch("a string", &value.data_type, value.span));
-        }
-        let ExprKind::Literal(Literal::String(source)) = &pattern.kind else {
-            return Err(Diagnostic::new(codes::NOT_CONSTANT, "the pattern must be a string literal", pattern.span));
-        };
-        let regex = if op == BinaryOp::Like { like_regex(source, pattern.span)? } else { compile_regex(source, pattern.span)? };
-        Ok(regex_node(value, regex, source.clone(), span))
+        self.bind_any_element(value, span, &mut |_, value| pattern_node(op, value, pattern, span))
     }
 
     pub(super) fn bind_occurs(&mut self, subject: &Expr, tail: &OccursTail, span: Span) -> Result<Node, Diagnostic> {
-        let subject = self.bind_expr(subject)?;
+        self.bind_any_element(subject, span, &mut |binder, subject| binder.occurs_node(subject, tail, span))
+    }
+
+    fn occurs_node(&mut self, subject: Node, tail: &OccursTail, span: Span) -> Result<Node, Diagnostic> {
         if subject.data_type != DataType::Timestamp {
             return Err(type_mismatch("a timestamp", &subject.data_type, subject.span)
                 .with_help("`occurs` tests timestamp fields such as `timestamp` or `person.birthDate`"));
@@ -202,4 +156,65 @@ pub(super) fn compile_regex(source: &str, span: Span) -> Result<Regex, Diagnosti
 
 pub(super) fn regex_node(value: Node, regex: Regex, source: String, span: Span) -> Node {
     Node { kind: NodeKind::Regex { value: Box::new(value), regex, source }, data_type: DataType::Bool, span }
+}
+
+/// Builds a comparison of two scalar values, unifying their types.
+fn compare_nodes(comparison: Comparison, lhs: Node, rhs: Node, span: Span) -> Result<Node, Diagnostic> {
+    for side in [&lhs, &rhs] {
+        if !is_comparable(&side.data_type) && side.data_type != DataType::Null {
+            return Err(type_mismatch("a boolean, number, string or timestamp", &side.data_type, side.span));
+        }
+    }
+    let (lhs, rhs) = coerce::unify(lhs, rhs, comparison.symbol())?;
+    let ordered = matches!(comparison, Comparison::Lt | Comparison::LtEq | Comparison::Gt | Comparison::GtEq);
+    if ordered && lhs.data_type == DataType::Bool {
+        return Err(type_mismatch("a number, string or timestamp", &lhs.data_type, lhs.span)
+            .with_help("booleans compare only with `=` and `!=`"));
+    }
+    Ok(Node {
+        kind: NodeKind::Compare { op: comparison, lhs: Box::new(lhs), rhs: Box::new(rhs) },
+        data_type: DataType::Bool,
+        span,
+    })
+}
+
+/// Builds `value in [list]` for a scalar value and an array literal of constants.
+fn in_list_node(negated: bool, value: Node, list: &Expr, span: Span) -> Result<Node, Diagnostic> {
+    if !is_comparable(&value.data_type) {
+        return Err(type_mismatch("a boolean, number, string or timestamp", &value.data_type, value.span));
+    }
+    let elements = match &list.kind {
+        ExprKind::Array(elements) => elements,
+        _ => return Err(not_supported("`in` with a right side other than an array literal", list.span)),
+    };
+    let mut scalars = Vec::with_capacity(elements.len());
+    for element in elements {
+        let scalar = constant(element).ok_or_else(|| {
+            Diagnostic::new(codes::NOT_CONSTANT, "the elements of an `in` list must be literals", element.span)
+        })?;
+        scalars.push((scalar, element.span));
+    }
+    // An integer value meets a list with a double in it as a double, as in comparisons.
+    let value = if value.data_type == DataType::Int && scalars.iter().any(|(scalar, _)| matches!(scalar, Scalar::Double(_))) {
+        coerce::to_double(value)
+    } else {
+        value
+    };
+    let constants = scalars
+        .into_iter()
+        .map(|(scalar, span)| coerce::scalar_to(scalar, &value.data_type, span))
+        .collect::<Result<_, _>>()?;
+    Ok(Node { kind: NodeKind::InList { value: Box::new(value), list: constants, negated }, data_type: DataType::Bool, span })
+}
+
+/// Builds a `like` or `matches` test of a string value.
+fn pattern_node(op: BinaryOp, value: Node, pattern: &Expr, span: Span) -> Result<Node, Diagnostic> {
+    if value.data_type != DataType::String {
+        return Err(type_mismatch("a string", &value.data_type, value.span));
+    }
+    let ExprKind::Literal(Literal::String(source)) = &pattern.kind else {
+        return Err(Diagnostic::new(codes::NOT_CONSTANT, "the pattern must be a string literal", pattern.span));
+    };
+    let regex = if op == BinaryOp::Like { like_regex(source, pattern.span)? } else { compile_regex(source, pattern.span)? };
+    Ok(regex_node(value, regex, source.clone(), span))
 }

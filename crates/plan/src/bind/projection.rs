@@ -1,0 +1,204 @@
+//! Reading fields through arrays (projection) and predicates on array values.
+//!
+//! `xEvent.commerce.order.priceTotal` reads the field of every event: its value is an array
+//! with one element per event, and every array crossed on the way flattens one level, so
+//! `xEvent.productListItems.SKU` is the SKUs of all items of all events. No plan node holds
+//! such an array. Instead the binder rewrites each use:
+//!
+//! - a predicate on an array value (`=`, `in`, string tests, `matches`, `occurs`) becomes a
+//!   [`ListFunction::Exists`] over each array crossed, with the predicate on the element, so
+//!   it is true when some element satisfies it;
+//! - `.count()`, `.sum()`, `.average()`, `.min()` and `.max()` on a projection aggregate the
+//!   projected field of each element of the one array crossed.
+
+use seg_pql::ast::{AggregateKind, Expr, ExprKind, Name};
+use seg_pql::{Diagnostic, Span};
+
+use super::list::{ListSource, aggregate_function};
+use super::{Binder, not_supported};
+use crate::plan::{ListFunction, Node, NodeKind};
+use crate::types::DataType;
+
+/// An array source and the field path read from each of its elements.
+pub(super) struct Projection {
+    /// The array crossed first, with its filters.
+    pub source: ListSource,
+    /// Field names read from each element; the first is a field of the element.
+    pub rest: Vec<Name>,
+}
+
+/// Builds a predicate from the value read from one array element.
+pub(super) type ElementPredicate<'a> = dyn FnMut(&mut Binder, Node) -> Result<Node, Diagnostic> + 'a;
+
+impl Binder {
+    /// Returns the projection that `expr` denotes, or `None` when `expr` reads no field
+    /// through an array.
+    pub(super) fn projection(&mut self, expr: &Expr) -> Result<Option<Projection>, Diagnostic> {
+        let mut names = Vec::new();
+        let mut root = expr;
+        while let ExprKind::Field { base, name } = &root.kind {
+            names.push(name.clone());
+            root = base;
+        }
+        names.reverse();
+        if let ExprKind::Up { path, .. } = &root.kind {
+            names.splice(0..0, path.iter().cloned());
+        }
+        if names.is_empty() {
+            return Ok(None);
+        }
+        let mut node = match &root.kind {
+            ExprKind::Filter { .. } => {
+                let source = self.bind_list(root)?;
+                return Ok(Some(Projection { source, rest: names }));
+            }
+            ExprKind::Up { levels, .. } => self.bind_up(*levels, &[], root.span)?,
+            ExprKind::Ident(_) | ExprKind::Param(_) | ExprKind::This => self.bind_expr(root)?,
+            _ => return Ok(None),
+        };
+        for (index, name) in names.iter().enumerate() {
+            if let DataType::List(element) = &node.data_type {
+                let element = (**element).clone();
+                let source = ListSource { list: node, filters: Vec::new(), element };
+                return Ok(Some(Projection { source, rest: names[index..].to_vec() }));
+            }
+            let span = node.span.to(name.span);
+            node = self.field_of(node, name, span)?;
+        }
+        Ok(None)
+    }
+
+    /// Binds `expr` as the operand of a predicate that `build` makes from a scalar value.
+    ///
+    /// When `expr` is a projection or an array of scalars, the predicate is built on each
+    /// element and the result is true when some element satisfies it. Otherwise it is `build`
+    /// applied to the bound value.
+    pub(super) fn bind_any_element(
+        &mut self,
+        expr: &Expr,
+        span: Span,
+        build: &mut ElementPredicate<'_>,
+    ) -> Result<Node, Diagnostic> {
+        if let Some(projection) = self.projection(expr)? {
+            return self.exists_in_projection(projection, span, build);
+        }
+        let node = self.bind_expr(expr)?;
+        self.exists_in_value(node, span, build)
+    }
+
+    /// Applies `build` to `node`, or to each element of it (recursively) when it is an array.
+    fn exists_in_value(&mut self, node: Node, span: Span, build: &mut ElementPredicate<'_>) -> Result<Node, Diagnostic> {
+        let DataType::List(element) = &node.data_type else {
+            return build(self, node);
+        };
+        let element = (**element).clone();
+        let source = ListSource { list: node, filters: Vec::new(), element };
+        self.exists_in_projection(Projection { source, rest: Vec::new() }, span, build)
+    }
+
+    /// Builds `Exists` over the projection's source with the predicate on the projected field
+    /// of the element, nesting one more `Exists` for every further array crossed.
+    fn exists_in_projection(
+        &mut self,
+        projection: Projection,
+        span: Span,
+        build: &mut ElementPredicate<'_>,
+    ) -> Result<Node, Diagnostic> {
+        let Projection { mut source, rest } = projection;
+        let element = source.element.clone();
+        let predicate = self.in_element_scope(&element, false, |binder| {
+            let mut node = binder.column(binder.current_scope(), Vec::new(), span);
+            for (index, name) in rest.iter().enumerate() {
+                if let DataType::List(inner) = &node.data_type {
+                    let inner = (**inner).clone();
+                    let source = ListSource { list: node, filters: Vec::new(), element: inner };
+                    let projection = Projection { source, rest: rest[index..].to_vec() };
+                    return binder.exists_in_projection(projection, span, build);
+                }
+                let field_span = node.span.to(name.span);
+                node = binder.field_of(node, name, field_span)?;
+            }
+            binder.exists_in_value(node, span, build)
+        })?;
+        source.filters.push(predicate);
+        Ok(Self::aggregate(source, ListFunction::Exists, DataType::Bool, span))
+    }
+
+    /// Binds `.count()` (`kind` `None`) or another aggregate method without arguments on a
+    /// projection, or returns `None` when `receiver` is not a projection.
+    ///
+    /// The projected array is flattened: over `xEvent.productListItems.quantity`, `count` is the
+    /// sum of the per-event item counts, `sum` the sum of the per-event sums, and `min` and `max`
+    /// the extreme of the per-event extremes.
+    ///
+    /// # Errors
+    ///
+    /// Besides binding and type errors, rejects `average` over a projection that crosses more
+    /// than one array as not supported yet.
+    pub(super) fn bind_projection_aggregate(
+        &mut self,
+        receiver: &Expr,
+        kind: Option<AggregateKind>,
+        span: Span,
+    ) -> Result<Option<Node>, Diagnostic> {
+        let Some(Projection { source, rest }) = self.projection(receiver)? else {
+            return Ok(None);
+        };
+        self.aggregate_level(source, &rest, kind, span).map(Some)
+    }
+
+    /// Aggregates one array of a projection: the projected field of each element, or the
+    /// aggregate of the next array crossed.
+    fn aggregate_level(
+        &mut self,
+        source: ListSource,
+        rest: &[Name],
+        kind: Option<AggregateKind>,
+        span: Span,
+    ) -> Result<Node, Diagnostic> {
+        let element = source.element.clone();
+        let value = self.in_element_scope(&element, false, |binder| {
+            let mut node = binder.column(binder.current_scope(), Vec::new(), span);
+            for (index, name) in rest.iter().enumerate() {
+                if matches!(node.data_type, DataType::List(_)) {
+                    return binder.aggregate_inner(node, &rest[index..], kind, span).map(Some);
+                }
+                let field_span = node.span.to(name.span);
+                node = binder.field_of(node, name, field_span)?;
+            }
+            if matches!(node.data_type, DataType::List(_)) {
+                return binder.aggregate_inner(node, &[], kind, span).map(Some);
+            }
+            Ok(kind.map(|_| node))
+        })?;
+        // A leaf value is a column, so a list aggregate here is the next array's aggregate.
+        let nested = value.as_ref().is_some_and(|value| matches!(value.kind, NodeKind::ListAggregate { .. }));
+        let Some(value) = value else {
+            return Ok(Self::aggregate(source, ListFunction::Count, DataType::Int, span));
+        };
+        let (function, data_type) = match kind {
+            None => (ListFunction::Sum(Box::new(value)), DataType::Int),
+            Some(AggregateKind::Average) if nested => {
+                return Err(not_supported("`average` over a field read through more than one array", span)
+                    .with_help("average one array at a time, e.g. `xEvent.average(productListItems.sum(quantity))`"));
+            }
+            Some(kind) => aggregate_function(kind, value)?,
+        };
+        Ok(Self::aggregate(source, function, data_type, span))
+    }
+
+    /// Aggregates an inner array met while walking a projection inside an element scope.
+    fn aggregate_inner(
+        &mut self,
+        list: Node,
+        rest: &[Name],
+        kind: Option<AggregateKind>,
+        span: Span,
+    ) -> Result<Node, Diagnostic> {
+        let DataType::List(element) = &list.data_type else {
+            return Err(super::type_mismatch("an array", &list.data_type, list.span));
+        };
+        let element = (**element).clone();
+        self.aggregate_level(ListSource { list, filters: Vec::new(), element }, rest, kind, span)
+    }
+}
