@@ -40,6 +40,8 @@ enum Command {
     Preview(commands::preview::PreviewArgs),
     /// Estimate the audience size of an expression or a saved definition.
     Estimate(commands::estimate::EstimateArgs),
+    /// Write the members of segments to a Parquet, NDJSON or CSV file.
+    Export(commands::export::ExportArgs),
     /// Print the segment memberships of one profile.
     Membership(commands::membership::MembershipArgs),
     /// Parse one expression and print its canonical form.
@@ -69,6 +71,7 @@ fn main() -> ExitCode {
         Command::Job(args) => commands::job::run(args),
         Command::Preview(args) => commands::preview::run(args),
         Command::Estimate(args) => commands::estimate::run(args),
+        Command::Export(args) => commands::export::run(args),
         Command::Membership(args) => commands::membership::run(args),
         Command::Parse(args) => commands::parse::run(args),
         Command::ConvertCdnow(args) => commands::convert::run(args),

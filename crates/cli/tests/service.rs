@@ -120,6 +120,84 @@ fn locked_workspace_names_the_holder() -> TestResult {
     Ok(())
 }
 
+/// Waits until a JSON record in `dir` shows `PROCESSING`, for at most a minute.
+fn wait_for_processing(dir: &Path) -> Result<bool, std::io::Error> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        for entry in std::fs::read_dir(dir)? {
+            let text = std::fs::read_to_string(entry?.path()).unwrap_or_default();
+            if text.contains("\"PROCESSING\"") {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+#[test]
+fn export_formats_read_back() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let workspace = dir.path().join("ws");
+    let workspace = workspace.to_str().ok_or("temporary path is not UTF-8")?;
+    create_cdnow_definitions(workspace)?;
+    let job = run_job(workspace, "1998-07-01T00:00:00Z")?;
+    let realized = job["metrics"]["segmentedProfileCounter"]["big-spenders"].as_u64().ok_or("no count")?;
+    for format in ["parquet", "ndjson", "csv"] {
+        let out = dir.path().join(format!("members.{format}"));
+        let out = out.to_str().ok_or("temporary path is not UTF-8")?;
+        let export = seg_json(&[
+            "export", "--workspace", workspace, "--profiles", PROFILES, "--segments", "big-spenders", "--format", format,
+            "--fields", "identityMap", "--out", out, "--json",
+        ])?;
+        assert_eq!(export["status"], "SUCCEEDED", "{format}");
+        assert_eq!(export["metrics"]["totalExportedProfileCounter"].as_u64(), Some(realized), "{format}");
+    }
+    let ndjson_rows = std::fs::read_to_string(dir.path().join("members.ndjson"))?.lines().count() as u64;
+    let csv_rows = std::fs::read_to_string(dir.path().join("members.csv"))?.lines().count() as u64 - 1;
+    assert_eq!(ndjson_rows, realized);
+    assert_eq!(csv_rows, realized);
+    Ok(())
+}
+
+#[test]
+fn killed_export_leaves_no_partial_file() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let workspace = dir.path().join("ws");
+    let workspace = workspace.to_str().ok_or("temporary path is not UTF-8")?;
+    create_cdnow_definitions(workspace)?;
+    run_job(workspace, "1998-07-01T00:00:00Z")?;
+    let out_dir = dir.path().join("out");
+    let out = out_dir.join("members.ndjson");
+
+    // One profile per batch with every field makes the export take seconds.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seg"))
+        .args(["export", "--workspace", workspace, "--profiles", PROFILES, "--segments", "lapsed-customers"])
+        .args(["--format", "ndjson", "--batch-size", "1", "--out"])
+        .arg(&out)
+        .current_dir(repo_root())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let processing = wait_for_processing(&Path::new(workspace).join("exports"))?;
+    std::thread::sleep(Duration::from_millis(200));
+    child.kill()?;
+    child.wait()?;
+    assert!(processing, "the export never reached PROCESSING");
+    assert!(!out.exists(), "a partial export file is visible");
+
+    let jobs = seg_json(&["job", "list", "--workspace", workspace, "--json"])?;
+    assert_eq!(jobs["children"].as_array().map(Vec::len), Some(1));
+    let records: Vec<PathBuf> = std::fs::read_dir(Path::new(workspace).join("exports"))?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .collect();
+    let record: Value = serde_json::from_str(&std::fs::read_to_string(records.first().ok_or("no export record")?)?)?;
+    assert_eq!(record["status"], "FAILED");
+    assert_eq!(record["errors"][0]["code"], "INTERRUPTED");
+    assert_eq!(temporary_files(&out_dir)?, Vec::<PathBuf>::new());
+    Ok(())
+}
+
 #[test]
 fn killed_job_leaves_workspace_consistent() -> TestResult {
     let dir = tempfile::tempdir()?;
@@ -136,15 +214,7 @@ fn killed_job_leaves_workspace_consistent() -> TestResult {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()?;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut processing = false;
-    while !processing && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-        for entry in std::fs::read_dir(dir.path().join("jobs"))? {
-            let text = std::fs::read_to_string(entry?.path()).unwrap_or_default();
-            processing |= text.contains("\"PROCESSING\"");
-        }
-    }
+    let processing = wait_for_processing(&dir.path().join("jobs"))?;
     child.kill()?;
     child.wait()?;
     assert!(processing, "the job never reached PROCESSING");

@@ -245,7 +245,7 @@ fn member_ids(mask: &BooleanArray, ids: Option<&StringArray>) -> Vec<String> {
 
 /// Counts members per identity namespace: a profile with identities in several namespaces
 /// counts once in each.
-fn namespace_counts(mask: &BooleanArray, identities: &MapArray) -> BTreeMap<String, u64> {
+pub(crate) fn namespace_counts(mask: &BooleanArray, identities: &MapArray) -> BTreeMap<String, u64> {
     let mut counts = BTreeMap::new();
     let keys = identities.keys().as_string_opt::<i32>();
     let Some(keys) = keys else {

@@ -57,7 +57,7 @@ pub fn lookup<'a>(object: &'a Map<String, Value>, path: &str) -> Option<&'a Valu
     Some(current)
 }
 
-fn insert_path(object: &mut Map<String, Value>, path: &str, value: Value) {
+pub(crate) fn insert_path(object: &mut Map<String, Value>, path: &str, value: Value) {
     match path.split_once('.') {
         None => {
             object.insert(path.to_string(), value);
@@ -69,25 +69,6 @@ fn insert_path(object: &mut Map<String, Value>, path: &str, value: Value) {
             }
             if let Value::Object(child) = child {
                 insert_path(child, rest, value);
-            }
-        }
-    }
-}
-
-/// Flattens nested objects to dot-named keys (`person.name.firstName`), as CSV columns need.
-pub fn flatten(object: &Map<String, Value>) -> Map<String, Value> {
-    let mut flat = Map::new();
-    flatten_into(&mut flat, "", object);
-    flat
-}
-
-fn flatten_into(flat: &mut Map<String, Value>, prefix: &str, object: &Map<String, Value>) {
-    for (key, value) in object {
-        let name = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
-        match value {
-            Value::Object(child) if !child.is_empty() => flatten_into(flat, &name, child),
-            _ => {
-                flat.insert(name, value.clone());
             }
         }
     }

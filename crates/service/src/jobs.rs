@@ -199,7 +199,8 @@ pub(crate) fn cancel_marker(dir: &Path, id: &str) -> PathBuf {
 /// temporary files of its interrupted writes. Runs when the lock is taken, so no other
 /// process can be running them.
 pub(crate) fn recover_interrupted(workspace: &Workspace) -> Result<(), ServiceError> {
-    remove_temporary_files(workspace.root())?;
+    remove_temporary_files(workspace.root(), true)?;
+    crate::export::recover_interrupted_exports(workspace)?;
     for mut job in workspace.jobs()? {
         if job.status.is_final() {
             continue;
@@ -219,14 +220,21 @@ pub(crate) fn recover_interrupted(workspace: &Workspace) -> Result<(), ServiceEr
     Ok(())
 }
 
-/// Deletes `.seg-*.tmp` files left by writes that a killed process never renamed.
-fn remove_temporary_files(dir: &Path) -> Result<(), ServiceError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| ServiceError::file("read directory", dir, e))?;
+/// Deletes `.seg-*.tmp` files left by writes that a killed process never renamed, in `dir`
+/// and, with `recursive`, its subdirectories. A missing directory has nothing to delete.
+pub(crate) fn remove_temporary_files(dir: &Path, recursive: bool) -> Result<(), ServiceError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => return Err(ServiceError::file("read directory", dir, error)),
+    };
     for entry in entries {
         let path = entry.map_err(|e| ServiceError::file("read directory", dir, e))?.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         if path.is_dir() {
-            remove_temporary_files(&path)?;
+            if recursive {
+                remove_temporary_files(&path, true)?;
+            }
         } else if name.starts_with(".seg-") && name.ends_with(".tmp") {
             tracing::warn!(path = %path.display(), "deleting a temporary file of an interrupted write");
             std::fs::remove_file(&path).map_err(|e| ServiceError::file("delete", &path, e))?;

@@ -64,7 +64,8 @@ enum JobCommand {
         /// The job id.
         id: String,
     },
-    /// Ask a running job to stop. This works while another process has the workspace locked.
+    /// Ask a running segment or export job to stop. This works while another process has the
+    /// workspace locked.
     #[command(after_help = "Example:
   seg job cancel --workspace ws 0b5c2a8e-6f1d-4c1e-9b1a-2f3d4e5f6a7b")]
     Cancel {
@@ -112,7 +113,12 @@ pub fn run(args: JobArgs) -> Result<(), Failure> {
             print(&to_json(&workspace.job(&id)?))
         }
         JobCommand::Cancel { workspace, id } => {
-            seg_service::request_cancel(&workspace.workspace, &id)?;
+            match seg_service::request_cancel(&workspace.workspace, &id) {
+                Err(seg_service::ServiceError::JobNotFound { .. }) => {
+                    seg_service::request_export_cancel(&workspace.workspace, &id)?;
+                }
+                other => other?,
+            }
             print(&format!("segment job {id} has been marked for cancelling\n"))
         }
     }

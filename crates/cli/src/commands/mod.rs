@@ -4,6 +4,7 @@ pub mod convert;
 pub mod definition;
 pub mod estimate;
 pub mod eval;
+pub mod export;
 pub mod job;
 pub mod membership;
 pub mod parse;
