@@ -26,6 +26,8 @@ const EXAMPLES: &str = "Examples:
   seg job run --workspace ws --profiles testdata/cdnow/profiles.parquet --segments '*' --now 1998-07-01T00:00:00Z
   seg membership --workspace ws 00042
   seg parse 'xEvent[eventType = \"commerce.purchases\"].count() >= 3'
+  seg validate testdata/cdnow/segments --profiles testdata/cdnow/profiles.parquet
+  seg explain testdata/cdnow/segments/frequent-buyers.pql --profiles testdata/cdnow/profiles.parquet
   seg convert-cdnow --input CDNOW_master.txt --output testdata/cdnow/profiles.parquet";
 
 #[derive(Subcommand)]
@@ -46,6 +48,10 @@ enum Command {
     Membership(commands::membership::MembershipArgs),
     /// Parse one expression and print its canonical form.
     Parse(commands::parse::ParseArgs),
+    /// Check definition files against a profile schema and report their evaluation methods.
+    Validate(commands::validate::ValidateArgs),
+    /// Print the typed plan of one definition and its evaluation methods.
+    Explain(commands::explain::ExplainArgs),
     /// Convert the CDNOW purchase history text file to the bundled Parquet profile file.
     ConvertCdnow(commands::convert::ConvertArgs),
 }
@@ -74,6 +80,8 @@ fn main() -> ExitCode {
         Command::Export(args) => commands::export::run(args),
         Command::Membership(args) => commands::membership::run(args),
         Command::Parse(args) => commands::parse::run(args),
+        Command::Validate(args) => commands::validate::run(args),
+        Command::Explain(args) => commands::explain::run(args),
         Command::ConvertCdnow(args) => commands::convert::run(args),
     };
     match result {

@@ -5,10 +5,12 @@ pub mod definition;
 pub mod estimate;
 pub mod eval;
 pub mod export;
+pub mod explain;
 pub mod job;
 pub mod membership;
 pub mod parse;
 pub mod preview;
+pub mod validate;
 
 /// The evaluator of the plans, as a command-line value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
