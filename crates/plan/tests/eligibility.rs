@@ -243,3 +243,21 @@ fn evaluation_info_serializes_as_service() {
     let back: EvaluationInfo = serde_json::from_str(&json).unwrap_or(EvaluationInfo { batch: false, continuous: false, synchronous: false });
     assert_eq!(back, info);
 }
+
+#[test]
+fn instant_reference_is_no_window() {
+    let text = format!("xEvent[{PURCHASE} and timestamp occurs < 1 hour after ^.person.birthDate]");
+    assert_eq!(methods(&text), BATCH);
+}
+
+#[test]
+fn negated_window_is_no_window() {
+    let text = format!("xEvent[{PURCHASE} and not (timestamp occurs before today)]");
+    assert_eq!(methods(&text), BATCH);
+}
+
+#[test]
+fn future_window_is_accepted() {
+    let text = format!("xEvent[{PURCHASE} and timestamp occurs tomorrow]");
+    assert_eq!(methods(&text), ALL);
+}
