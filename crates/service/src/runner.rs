@@ -114,8 +114,14 @@ impl Workspace {
         let context = JobContext { workspace: Arc::clone(self), record: Arc::clone(&record), cancel: Arc::clone(&cancel) };
         let thread = std::thread::Builder::new()
             .name(format!("segment-job-{id}"))
-            .spawn(move || context.run(request))
-            .map_err(|e| ServiceError::file("start a thread for", self.job_path(&id), e))?;
+            .spawn(move || context.run(request));
+        let thread = match thread {
+            Ok(thread) => thread,
+            Err(error) => {
+                self.finish_running();
+                return Err(ServiceError::file("start a thread for", self.job_path(&id), error));
+            }
+        };
         Ok(JobHandle { id, record, cancel, thread })
     }
 

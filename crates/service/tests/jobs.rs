@@ -154,3 +154,36 @@ fn interrupted_job_is_failed_on_open() -> TestResult {
     assert_eq!(recovered.errors.first().map(|e| e.code.as_str()), Some("INTERRUPTED"));
     Ok(())
 }
+
+#[test]
+fn definitions_bind_against_last_job_schema() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let workspace = Arc::new(Workspace::open(dir.path())?);
+    let unknown_field = SegmentDefinition::new("before", "person.age > 3");
+    workspace.create_definition(unknown_field)?;
+    let handle = workspace.start_job(request(&["*"], "1998-07-01T00:00:00Z")?)?;
+    let failed = handle.wait();
+    assert!(failed.is_err());
+    let rejected = workspace.create_definition(SegmentDefinition::new("after", "person.age > 3"));
+    let message = rejected.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(message.contains("unknown field"), "{message}");
+    Ok(())
+}
+
+#[test]
+fn second_job_in_process_is_rejected() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let workspace = Arc::new(Workspace::open(dir.path())?);
+    save_cdnow_definitions(&workspace)?;
+    let mut slow = request(&["*"], "1998-07-01T00:00:00Z")?;
+    slow.batch_size = 1;
+    slow.engine = Engine::Reference;
+    let first = workspace.start_job(slow)?;
+    let second = workspace.start_job(request(&["*"], "1998-07-01T00:00:00Z")?);
+    assert!(matches!(second, Err(seg_service::ServiceError::JobRunning { .. })));
+    first.cancel();
+    // The job may already have stopped between the two calls.
+    assert!(matches!(first.status(), JobStatus::Cancelling | JobStatus::Cancelled));
+    assert_eq!(first.wait()?.status, JobStatus::Cancelled);
+    Ok(())
+}
