@@ -73,6 +73,10 @@ fn jobs_at_two_times_update_memberships() -> TestResult {
 
     let listed = seg_json(&["job", "list", "--workspace", workspace, "--json"])?;
     assert_eq!(listed["children"].as_array().map(Vec::len), Some(2));
+    let paged = seg_json(&["job", "list", "--workspace", workspace, "--limit", "1", "--status", "succeeded", "--json"])?;
+    assert_eq!(paged["children"].as_array().map(Vec::len), Some(1));
+    assert_eq!(paged["_page"]["totalCount"], 2);
+    assert_eq!(paged["children"][0]["id"], july["id"]);
 
     let memberships: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("memberships/lapsed-customers.json"))?)?;
     let members = memberships["members"].as_object().ok_or("no members")?;

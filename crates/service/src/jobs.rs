@@ -172,6 +172,19 @@ impl Workspace {
         jobs.sort_by(|a, b| b.creation_time.cmp(&a.creation_time).then_with(|| a.id.cmp(&b.id)));
         Ok(jobs)
     }
+
+    /// Returns one page of jobs, newest first, with the total count before paging.
+    /// `status` keeps only the jobs in that status.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error when a job file cannot be read or parsed.
+    pub fn list_jobs(&self, start: usize, limit: usize, status: Option<JobStatus>) -> Result<(Vec<SegmentJob>, usize), ServiceError> {
+        let matching: Vec<SegmentJob> =
+            self.jobs()?.into_iter().filter(|job| status.is_none_or(|wanted| job.status == wanted)).collect();
+        let total = matching.len();
+        Ok((matching.into_iter().skip(start).take(limit).collect(), total))
+    }
 }
 
 /// Asks the job `id` in the workspace at `dir` to stop, without taking the workspace lock, so

@@ -46,11 +46,21 @@ enum JobCommand {
         json: bool,
     },
     /// List the jobs of a workspace, newest first.
-    #[command(after_help = "Example:
-  seg job list --workspace ws --json")]
+    #[command(after_help = "Examples:
+  seg job list --workspace ws --json
+  seg job list --workspace ws --status FAILED --start 0 --limit 10")]
     List {
         #[command(flatten)]
         workspace: WorkspaceArg,
+        /// The offset of the first job listed.
+        #[arg(long, default_value_t = 0)]
+        start: usize,
+        /// The page size.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Only jobs in this status.
+        #[arg(long, value_parser = parse_status)]
+        status: Option<JobStatus>,
         /// Print the job objects instead of a table.
         #[arg(long)]
         json: bool,
@@ -95,11 +105,12 @@ pub fn run(args: JobArgs) -> Result<(), Failure> {
             }
             Ok(())
         }
-        JobCommand::List { workspace, json } => {
+        JobCommand::List { workspace, start, limit, status, json } => {
             let workspace = Workspace::open(&workspace.workspace)?;
-            let jobs = workspace.jobs()?;
+            let (jobs, total) = workspace.list_jobs(start, limit, status)?;
             if json {
-                return print(&to_json(&serde_json::json!({ "children": jobs })));
+                let page = serde_json::json!({ "totalCount": total, "pageSize": jobs.len() });
+                return print(&to_json(&serde_json::json!({ "_page": page, "children": jobs })));
             }
             let mut text = format!("{:<36}  {:<10}  {:<20}  {:>9}\n", "id", "status", "evaluationTime", "profiles");
             for job in &jobs {
@@ -122,6 +133,12 @@ pub fn run(args: JobArgs) -> Result<(), Failure> {
             print(&format!("segment job {id} has been marked for cancelling\n"))
         }
     }
+}
+
+/// Parses a job status as written in job objects, such as `SUCCEEDED`.
+fn parse_status(text: &str) -> Result<JobStatus, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_uppercase()))
+        .map_err(|_| format!("unknown status {text:?}; use NEW, PROCESSING, SUCCEEDED, FAILED, CANCELLING or CANCELLED"))
 }
 
 /// Formats one row per segment: members, realized and exited counts.
