@@ -183,11 +183,17 @@ fn killed_export_leaves_no_partial_file() -> TestResult {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()?;
-    let processing = wait_for_processing(&Path::new(workspace).join("exports"))?;
-    std::thread::sleep(Duration::from_millis(200));
+    // Kill the export once its temporary output file exists, so a partial file is on disk.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut writing = false;
+    while !writing && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        writing = out_dir.exists() && !temporary_files(&out_dir)?.is_empty();
+    }
+    std::thread::sleep(Duration::from_millis(100));
     child.kill()?;
     child.wait()?;
-    assert!(processing, "the export never reached PROCESSING");
+    assert!(writing, "the export never created its temporary file");
     assert!(!out.exists(), "a partial export file is visible");
 
     let jobs = seg_json(&["job", "list", "--workspace", workspace, "--json"])?;
