@@ -329,3 +329,92 @@ fn projection_unknown_field_suggests() {
     assert!(rendered.contains("error[E0101]: unknown field `eventTyp`"), "{rendered}");
     assert!(rendered.contains("did you mean `eventType`?"), "{rendered}");
 }
+
+#[test]
+fn in_projection_is_exists() -> Result<(), Diagnostic> {
+    let plan = compile("person.name in xEvent.eventType")?;
+    let (_, filters, function) = aggregate_parts(&plan.root).ok_or_else(|| missing("an aggregate"))?;
+    assert!(matches!(function, ListFunction::Exists));
+    let [filter] = filters else { return Err(missing("one filter")) };
+    let (lhs, rhs) = compare_operands(filter).ok_or_else(|| missing("a comparison"))?;
+    assert!(matches!(&lhs.kind, NodeKind::Column { scope: 0, path } if path == &["person", "name"]));
+    assert!(matches!(&rhs.kind, NodeKind::Column { scope: 1, path } if path == &["eventType"]));
+    Ok(())
+}
+
+#[test]
+fn not_in_array_checks_nulls() -> Result<(), Diagnostic> {
+    let plan = compile("person.name notIn xEvent.eventType")?;
+    let NodeKind::And(conditions) = &plan.root.kind else { return Err(missing("a conjunction")) };
+    assert_eq!(conditions.len(), 3, "{conditions:?}");
+    assert!(matches!(&conditions[0].kind, NodeKind::IsNull { negated: true, .. }));
+    assert!(matches!(&conditions[1].kind, NodeKind::IsNull { negated: true, .. }));
+    assert!(matches!(&conditions[2].kind, NodeKind::Not(_)));
+    Ok(())
+}
+
+#[test]
+fn in_scalar_field_rejected() {
+    let rendered = error("\"a\" in person.name");
+    assert!(rendered.starts_with("error[E0201]: expected an array, found string"), "{rendered}");
+}
+
+#[test]
+fn includes_is_membership() -> Result<(), Diagnostic> {
+    let plan = compile("xEvent.eventType.includes(person.name)")?;
+    assert!(matches!(aggregate_parts(&plan.root), Some((_, [_], ListFunction::Exists))));
+    Ok(())
+}
+
+#[test]
+fn intersects_nests_two_exists() -> Result<(), Diagnostic> {
+    let plan = compile("xEvent.eventType.intersects(xEvent.productListItems.SKU)")?;
+    let (_, filters, _) = aggregate_parts(&plan.root).ok_or_else(|| missing("an aggregate"))?;
+    let [inner] = filters else { return Err(missing("one filter")) };
+    assert!(matches!(aggregate_parts(inner), Some((_, _, ListFunction::Exists))), "{inner:?}");
+    Ok(())
+}
+
+#[test]
+fn intersects_literal_uses_in_list() -> Result<(), Diagnostic> {
+    let plan = compile("xEvent.eventType.intersects([\"a\", \"b\"])")?;
+    let (_, filters, _) = aggregate_parts(&plan.root).ok_or_else(|| missing("an aggregate"))?;
+    assert!(matches!(filters, [Node { kind: NodeKind::InList { negated: false, .. }, .. }]), "{filters:?}");
+    Ok(())
+}
+
+#[test]
+fn subset_is_forall_with_null_checks() -> Result<(), Diagnostic> {
+    let plan = compile("xEvent.eventType.subsetOf(xEvent.productListItems.SKU)")?;
+    let NodeKind::And(conditions) = &plan.root.kind else { return Err(missing("a conjunction")) };
+    assert_eq!(conditions.len(), 3, "{conditions:?}");
+    assert!(matches!(aggregate_parts(&conditions[2]), Some((_, _, ListFunction::Forall(_)))));
+    Ok(())
+}
+
+#[test]
+fn superset_of_literal_tests_each() -> Result<(), Diagnostic> {
+    let plan = compile("xEvent.eventType.supersetOf([\"a\", \"b\"])")?;
+    let NodeKind::And(conditions) = &plan.root.kind else { return Err(missing("a conjunction")) };
+    assert_eq!(conditions.len(), 3, "{conditions:?}");
+    assert!(matches!(aggregate_parts(&conditions[1]), Some((_, _, ListFunction::Exists))));
+    Ok(())
+}
+
+#[test]
+fn subset_of_scalar_rejected() {
+    let rendered = error("xEvent.eventType.subsetOf(person.name)");
+    assert!(rendered.starts_with("error[E0201]: expected an array, found string"), "{rendered}");
+}
+
+#[test]
+fn includes_needs_one_argument() {
+    let rendered = error("xEvent.eventType.includes()");
+    assert!(rendered.starts_with("error[E0202]: `includes` takes 1 argument, found 0"), "{rendered}");
+}
+
+#[test]
+fn in_array_of_objects_not_supported() {
+    let rendered = error("person.age in xEvent");
+    assert!(rendered.starts_with("error[E0900]: not supported yet: membership tests on arrays of objects"), "{rendered}");
+}

@@ -1,6 +1,7 @@
 //! Random definitions written as PQL text and compiled by the binder. They cover constructs
 //! that the binder rewrites into existing plan nodes: reading a field through one or more
-//! arrays (projection), comparing an array with a scalar, and aggregates of a projection.
+//! arrays (projection), comparing an array with a scalar, aggregates of a projection, and
+//! membership tests against arrays.
 //!
 //! The texts are built from fragments over the full profile shape, so every one binds. The
 //! plans then go through the same differential check as the generated `Node` trees.
@@ -83,7 +84,27 @@ const AGGREGATES: [&str; 12] = [
     "xEvent.productListItems.SKU.count() = xEvent.count()",
 ];
 
-/// Generates one predicate with a projection.
+/// Membership tests against arrays and the array set methods.
+const MEMBERSHIP: [&str; 16] = [
+    "\"a\" in tags",
+    "person.name in tags",
+    "person.name notIn tags",
+    "xEvent.eventType in tags",
+    "xEvent.eventType notIn xEvent.productListItems.SKU",
+    "xEvent[eventType in ^.tags]",
+    "xEvent.quantity in xEvent.productListItems.quantity",
+    "tags.includes(\"b\")",
+    "xEvent.productListItems.SKU.includes(person.name)",
+    "tags.intersects(xEvent.eventType)",
+    "tags.intersects([\"a\", \"b\"])",
+    "tags.subsetOf([\"a\", \"b\", \"c\"])",
+    "tags.subsetOf(xEvent.productListItems.SKU)",
+    "tags.supersetOf([\"a\"])",
+    "xEvent.eventType.supersetOf(tags)",
+    "[\"a\", \"\"].subsetOf(tags)",
+];
+
+/// Generates one predicate with a projection or an array operand.
 fn atom() -> BoxedStrategy<String> {
     let number = (select(NUMBERS.to_vec()), select(NUMBER_TESTS.to_vec()))
         .prop_map(|(operand, test)| scoped(operand, &format!("{operand} {test}")));
@@ -96,6 +117,7 @@ fn atom() -> BoxedStrategy<String> {
         1 => reversed,
         2 => select(TIME_TESTS.to_vec()).prop_map(str::to_string),
         2 => select(AGGREGATES.to_vec()).prop_map(str::to_string),
+        3 => select(MEMBERSHIP.to_vec()).prop_map(str::to_string),
     ]
     .boxed()
 }

@@ -33,6 +33,10 @@ impl Binder {
                 self.bind_string_test(receiver, name, StringOp::EndsWith, method == "doesNotEndWith", args, span)
             }
             "matches" => self.bind_matches(receiver, args, span),
+            "includes" => self.bind_includes(receiver, args, span),
+            "intersects" => self.bind_intersects(receiver, args, span),
+            "subsetOf" => self.bind_subset(receiver, args, false, span),
+            "supersetOf" => self.bind_subset(receiver, args, true, span),
             "count" => self.bind_count(receiver, args, span),
             "exists" => self.bind_exists_method(receiver, args, span),
             "sum" => self.bind_aggregate_method(receiver, AggregateKind::Sum, args, span),

@@ -3,6 +3,7 @@
 
 mod coerce;
 mod list;
+mod membership;
 mod methods;
 mod predicates;
 mod projection;

@@ -10,7 +10,7 @@ use crate::time::day_interval;
 use crate::types::{DataType, Scalar};
 
 /// Comparable operand types; lists, objects and maps compare only in later versions.
-fn is_comparable(data_type: &DataType) -> bool {
+pub(super) fn is_comparable(data_type: &DataType) -> bool {
     matches!(data_type, DataType::Bool | DataType::Int | DataType::Double | DataType::String | DataType::Timestamp)
 }
 
@@ -30,6 +30,9 @@ impl Binder {
     }
 
     pub(super) fn bind_in(&mut self, negated: bool, value: &Expr, list: &Expr, span: Span) -> Result<Node, Diagnostic> {
+        if !matches!(list.kind, ExprKind::Array(_)) {
+            return self.bind_in_array(negated, value, list, span);
+        }
         self.bind_any_element(value, span, &mut |_, value| in_list_node(negated, value, list, span))
     }
 
@@ -159,7 +162,7 @@ pub(super) fn regex_node(value: Node, regex: Regex, source: String, span: Span) 
 }
 
 /// Builds a comparison of two scalar values, unifying their types.
-fn compare_nodes(comparison: Comparison, lhs: Node, rhs: Node, span: Span) -> Result<Node, Diagnostic> {
+pub(super) fn compare_nodes(comparison: Comparison, lhs: Node, rhs: Node, span: Span) -> Result<Node, Diagnostic> {
     for side in [&lhs, &rhs] {
         if !is_comparable(&side.data_type) && side.data_type != DataType::Null {
             return Err(type_mismatch("a boolean, number, string or timestamp", &side.data_type, side.span));
@@ -179,7 +182,7 @@ fn compare_nodes(comparison: Comparison, lhs: Node, rhs: Node, span: Span) -> Re
 }
 
 /// Builds `value in [list]` for a scalar value and an array literal of constants.
-fn in_list_node(negated: bool, value: Node, list: &Expr, span: Span) -> Result<Node, Diagnostic> {
+pub(super) fn in_list_node(negated: bool, value: Node, list: &Expr, span: Span) -> Result<Node, Diagnostic> {
     if !is_comparable(&value.data_type) {
         return Err(type_mismatch("a boolean, number, string or timestamp", &value.data_type, value.span));
     }

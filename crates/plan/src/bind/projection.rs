@@ -27,6 +27,13 @@ pub(super) struct Projection {
     pub rest: Vec<Name>,
 }
 
+/// Whether some element or every element must satisfy a predicate.
+#[derive(Clone, Copy)]
+enum Quantifier {
+    Any,
+    All,
+}
+
 /// Builds a predicate from the value read from one array element.
 pub(super) type ElementPredicate<'a> = dyn FnMut(&mut Binder, Node) -> Result<Node, Diagnostic> + 'a;
 
@@ -80,27 +87,70 @@ impl Binder {
         build: &mut ElementPredicate<'_>,
     ) -> Result<Node, Diagnostic> {
         if let Some(projection) = self.projection(expr)? {
-            return self.exists_in_projection(projection, span, build);
+            return self.quantify_projection(projection, Quantifier::Any, span, build);
         }
         let node = self.bind_expr(expr)?;
-        self.exists_in_value(node, span, build)
+        self.quantify_value(node, Quantifier::Any, span, build)
+    }
+
+    /// Binds an array-valued `expr` (an array field, a filtered array or a projection) and
+    /// builds a predicate that is true when every element satisfies `build`, with no check for
+    /// a null array. Also returns the first array crossed, for such a check.
+    ///
+    /// # Errors
+    ///
+    /// Returns a type mismatch when `expr` is not an array.
+    pub(super) fn bind_every_element(
+        &mut self,
+        expr: &Expr,
+        span: Span,
+        build: &mut ElementPredicate<'_>,
+    ) -> Result<(Node, Node), Diagnostic> {
+        if let Some(projection) = self.projection(expr)? {
+            let root = projection.source.list.clone();
+            return Ok((self.quantify_projection(projection, Quantifier::All, span, build)?, root));
+        }
+        let source = self.bind_list(expr)?;
+        let root = source.list.clone();
+        let projection = Projection { source, rest: Vec::new() };
+        Ok((self.quantify_projection(projection, Quantifier::All, span, build)?, root))
+    }
+
+    /// Returns the first array that `expr` crosses (the array itself when `expr` is an array
+    /// value), or `None` when `expr` is not array-valued.
+    pub(super) fn array_root(&mut self, expr: &Expr) -> Result<Option<Node>, Diagnostic> {
+        if let Some(projection) = self.projection(expr)? {
+            return Ok(Some(projection.source.list));
+        }
+        let node = match &expr.kind {
+            ExprKind::Filter { .. } => self.bind_list(expr)?.list,
+            _ => self.bind_expr(expr)?,
+        };
+        Ok(matches!(node.data_type, DataType::List(_)).then_some(node))
     }
 
     /// Applies `build` to `node`, or to each element of it (recursively) when it is an array.
-    fn exists_in_value(&mut self, node: Node, span: Span, build: &mut ElementPredicate<'_>) -> Result<Node, Diagnostic> {
+    fn quantify_value(
+        &mut self,
+        node: Node,
+        quantifier: Quantifier,
+        span: Span,
+        build: &mut ElementPredicate<'_>,
+    ) -> Result<Node, Diagnostic> {
         let DataType::List(element) = &node.data_type else {
             return build(self, node);
         };
         let element = (**element).clone();
         let source = ListSource { list: node, filters: Vec::new(), element };
-        self.exists_in_projection(Projection { source, rest: Vec::new() }, span, build)
+        self.quantify_projection(Projection { source, rest: Vec::new() }, quantifier, span, build)
     }
 
-    /// Builds `Exists` over the projection's source with the predicate on the projected field
-    /// of the element, nesting one more `Exists` for every further array crossed.
-    fn exists_in_projection(
+    /// Builds `Exists` (or `Forall`) over the projection's source with the predicate on the
+    /// projected field of the element, nesting one more level for every further array crossed.
+    fn quantify_projection(
         &mut self,
         projection: Projection,
+        quantifier: Quantifier,
         span: Span,
         build: &mut ElementPredicate<'_>,
     ) -> Result<Node, Diagnostic> {
@@ -113,15 +163,21 @@ impl Binder {
                     let inner = (**inner).clone();
                     let source = ListSource { list: node, filters: Vec::new(), element: inner };
                     let projection = Projection { source, rest: rest[index..].to_vec() };
-                    return binder.exists_in_projection(projection, span, build);
+                    return binder.quantify_projection(projection, quantifier, span, build);
                 }
                 let field_span = node.span.to(name.span);
                 node = binder.field_of(node, name, field_span)?;
             }
-            binder.exists_in_value(node, span, build)
+            binder.quantify_value(node, quantifier, span, build)
         })?;
-        source.filters.push(predicate);
-        Ok(Self::aggregate(source, ListFunction::Exists, DataType::Bool, span))
+        let function = match quantifier {
+            Quantifier::Any => {
+                source.filters.push(predicate);
+                ListFunction::Exists
+            }
+            Quantifier::All => ListFunction::Forall(Box::new(predicate)),
+        };
+        Ok(Self::aggregate(source, function, DataType::Bool, span))
     }
 
     /// Binds `.count()` (`kind` `None`) or another aggregate method without arguments on a
