@@ -327,7 +327,12 @@ impl Walker {
             ListFunction::Forall(_) => (filter_window, !context.negated, 1, false),
             // A count outside a comparison with a constant: assume it needs several events.
             ListFunction::Count => (filter_window, context.negated, instances.unwrap_or(2), false),
-            ListFunction::Sum(_) | ListFunction::Average(_) | ListFunction::Min(_) | ListFunction::Max(_) => {
+            ListFunction::Sum(_)
+            | ListFunction::Average(_)
+            | ListFunction::Min(_)
+            | ListFunction::Max(_)
+            | ListFunction::CountDistinct(_)
+            | ListFunction::First(_) => {
                 (filter_window, context.negated, 2, true)
             }
         };
@@ -343,7 +348,9 @@ impl Walker {
             | ListFunction::Sum(value)
             | ListFunction::Average(value)
             | ListFunction::Min(value)
-            | ListFunction::Max(value) => self.visit(value, context),
+            | ListFunction::Max(value)
+            | ListFunction::CountDistinct(value)
+            | ListFunction::First(value) => self.visit(value, context),
         }
     }
 

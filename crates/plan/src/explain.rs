@@ -105,7 +105,9 @@ fn write_node(out: &mut String, node: &Node, depth: usize, label: &str) {
                 ListFunction::Sum(value)
                 | ListFunction::Average(value)
                 | ListFunction::Min(value)
-                | ListFunction::Max(value) => write_node(out, value, depth + 1, "value: "),
+                | ListFunction::Max(value)
+                | ListFunction::CountDistinct(value)
+                | ListFunction::First(value) => write_node(out, value, depth + 1, "value: "),
             }
         }
         NodeKind::Chain(chain) => {
@@ -156,6 +158,8 @@ fn function_name(function: &ListFunction) -> &'static str {
         ListFunction::Average(_) => "average",
         ListFunction::Min(_) => "min",
         ListFunction::Max(_) => "max",
+        ListFunction::CountDistinct(_) => "distinct count",
+        ListFunction::First(_) => "head",
     }
 }
 

@@ -200,6 +200,12 @@ pub enum ListFunction {
     Min(Box<Node>),
     /// The largest non-null value; null when there are none.
     Max(Box<Node>),
+    /// `distinct().count()`: the number of distinct non-null values, as `Int`; never null.
+    /// Values are distinct when `=` is false between them.
+    CountDistinct(Box<Node>),
+    /// `head()`: the value of the first remaining element, in list order; null when none
+    /// remain or when that value is null.
+    First(Box<Node>),
 }
 
 /// A compiled `chain(list, orderField, [steps])`.

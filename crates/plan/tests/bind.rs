@@ -418,3 +418,38 @@ fn in_array_of_objects_not_supported() {
     let rendered = error("person.age in xEvent");
     assert!(rendered.starts_with("error[E0900]: not supported yet: membership tests on arrays of objects"), "{rendered}");
 }
+
+#[test]
+fn distinct_count_of_projection() -> Result<(), Diagnostic> {
+    let plan = compile("xEvent.eventType.distinct().count() > 1")?;
+    let (lhs, _) = compare_operands(&plan.root).ok_or_else(|| missing("a comparison"))?;
+    let (_, _, function) = aggregate_parts(lhs).ok_or_else(|| missing("an aggregate"))?;
+    let text = format!("{function:?}");
+    assert!(matches!(function, ListFunction::CountDistinct(_)), "{text}");
+    assert!(text.contains("Column { scope: 1, path: [\"eventType\"] }"), "{text}");
+    assert_eq!(lhs.data_type, DataType::Int);
+    Ok(())
+}
+
+#[test]
+fn head_of_projection_is_value() -> Result<(), Diagnostic> {
+    let plan = compile("xEvent[eventType = \"a\"].value.head() > 2")?;
+    let (lhs, _) = compare_operands(&plan.root).ok_or_else(|| missing("a comparison"))?;
+    let (_, filters, function) = aggregate_parts(lhs).ok_or_else(|| missing("an aggregate"))?;
+    assert_eq!(filters.len(), 1);
+    assert!(matches!(function, ListFunction::First(_)), "{function:?}");
+    assert_eq!(lhs.data_type, DataType::Double);
+    Ok(())
+}
+
+#[test]
+fn head_of_objects_not_supported() {
+    let rendered = error("xEvent.head() = 1");
+    assert!(rendered.starts_with("error[E0900]: not supported yet: `head` on an array of object"), "{rendered}");
+}
+
+#[test]
+fn distinct_without_count_not_supported() {
+    let rendered = error("xEvent.eventType.distinct()");
+    assert!(rendered.starts_with("error[E0900]: not supported yet: the method `distinct`"), "{rendered}");
+}

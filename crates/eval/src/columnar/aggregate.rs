@@ -1,5 +1,5 @@
-//! List aggregates: `exists`, `forall`, `count`, `sum`, `average`, `min` and `max` over the
-//! elements of a list that pass its filters.
+//! List aggregates: `exists`, `forall`, `count`, `sum`, `average`, `min`, `max`, distinct
+//! count and `head` over the elements of a list that pass its filters.
 //!
 //! Filters and element expressions run once over all elements of the batch in the child
 //! scope, then each parent row reduces its own range of elements.
@@ -79,8 +79,8 @@ impl<'p> BatchEvaluator<'p> {
         })
     }
 
-    /// Evaluates `count`, `sum`, `average`, `min` or `max` over the filtered elements of each
-    /// row's list.
+    /// Evaluates `count`, `sum`, `average`, `min`, `max`, distinct count or `head` over the
+    /// filtered elements of each row's list.
     pub(super) fn list_value(
         &mut self,
         list: &'p Node,
@@ -113,6 +113,14 @@ impl<'p> BatchEvaluator<'p> {
                 ListFunction::Max(element) => {
                     let values = evaluator.array(element)?;
                     extreme(&values, element, filter, &ranges, Ordering::Greater)
+                }
+                ListFunction::CountDistinct(element) => {
+                    let values = evaluator.array(element)?;
+                    count_distinct(&values, element, filter, &ranges)
+                }
+                ListFunction::First(element) => {
+                    let values = evaluator.array(element)?;
+                    first(&values, filter, &ranges)
                 }
                 ListFunction::Exists | ListFunction::Forall(_) => Err(EvalError::InvalidPlan(
                     "a predicate aggregate evaluated as a value".to_string(),
@@ -362,4 +370,77 @@ fn best_positions(
         });
         best.map(|best| best as u32)
     })
+}
+
+/// Counts the distinct non-null included values of each row. Doubles are keyed by their bits
+/// after adding 0.0, which maps -0.0 to 0.0, so values are distinct exactly when `=` is false
+/// (every double in a batch is finite).
+fn count_distinct(
+    values: &ArrayRef,
+    element: &Node,
+    filter: Option<&BooleanBuffer>,
+    ranges: &ElementRanges,
+) -> Result<ArrayRef, EvalError> {
+    let included = included(filter, values.logical_nulls().as_ref());
+    let included = included.as_ref();
+    let rows = ranges.parent_len();
+    let counts: Vec<i64> = match values.data_type() {
+        ArrowType::Int64 => {
+            let ints = values.as_primitive::<Int64Type>().values();
+            distinct_per_row(rows, ranges, included, |i| ints[i])
+        }
+        ArrowType::Timestamp(_, _) => {
+            let times = downcast::<TimestampMicrosecondArray>(values, element)?.values();
+            distinct_per_row(rows, ranges, included, |i| times[i])
+        }
+        ArrowType::Float64 => {
+            let doubles = values.as_primitive::<Float64Type>().values();
+            distinct_per_row(rows, ranges, included, |i| (doubles[i] + 0.0).to_bits())
+        }
+        ArrowType::Utf8 => {
+            let strings = downcast::<StringArray>(values, element)?;
+            distinct_per_row(rows, ranges, included, |i| strings.value(i))
+        }
+        ArrowType::Boolean => {
+            let bools = values.as_boolean();
+            distinct_per_row(rows, ranges, included, |i| bools.value(i))
+        }
+        other => return Err(unexpected_type(describe(element), &element.data_type, other)),
+    };
+    Ok(Arc::new(Int64Array::from(counts)) as ArrayRef)
+}
+
+/// Counts the distinct keys of the included elements of each row.
+fn distinct_per_row<K: Eq + std::hash::Hash>(
+    rows: usize,
+    ranges: &ElementRanges,
+    included: Option<&BooleanBuffer>,
+    key: impl Fn(usize) -> K,
+) -> Vec<i64> {
+    let mut seen = std::collections::HashSet::new();
+    (0..rows)
+        .map(|row| {
+            seen.clear();
+            for_each_included(ranges.range(row), included, |i| {
+                seen.insert(key(i));
+            });
+            i64::try_from(seen.len()).unwrap_or(i64::MAX)
+        })
+        .collect()
+}
+
+/// Takes the value of the first element of each row that passes the filter, or null.
+fn first(values: &ArrayRef, filter: Option<&BooleanBuffer>, ranges: &ElementRanges) -> Result<ArrayRef, EvalError> {
+    let rows = ranges.parent_len();
+    let positions: UInt32Array = (0..rows)
+        .map(|row| {
+            let mut range = ranges.range(row);
+            let position = match filter {
+                None => range.next(),
+                Some(bits) => range.find(|&i| bits.value(i)),
+            };
+            position.and_then(|i| u32::try_from(i).ok())
+        })
+        .collect();
+    Ok(take(values, &positions, None)?)
 }

@@ -1,5 +1,5 @@
 //! List aggregates: filtering a list's elements and computing exists, forall, count, sum,
-//! average, min or max over the rest.
+//! average, min, max, distinct count or head over the rest.
 
 use std::cmp::Ordering;
 
@@ -47,6 +47,19 @@ pub(super) fn evaluate(
         ListFunction::Average(expression) => average(&non_null_values(interpreter, expression, &kept)?),
         ListFunction::Min(expression) => extreme(&non_null_values(interpreter, expression, &kept)?, Ordering::Less),
         ListFunction::Max(expression) => extreme(&non_null_values(interpreter, expression, &kept)?, Ordering::Greater),
+        ListFunction::CountDistinct(expression) => {
+            let mut distinct: Vec<Value> = Vec::new();
+            for value in non_null_values(interpreter, expression, &kept)? {
+                if !distinct.contains(&value) {
+                    distinct.push(value);
+                }
+            }
+            Ok(Value::Int(i64::try_from(distinct.len()).unwrap_or(i64::MAX)))
+        }
+        ListFunction::First(expression) => match kept.first() {
+            Some(child) => interpreter.value(expression, child),
+            None => Ok(Value::Null),
+        },
     }
 }
 

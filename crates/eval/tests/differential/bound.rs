@@ -68,8 +68,8 @@ const TIME_TESTS: [&str; 5] = [
     "person.birth < xEvent.timestamp",
 ];
 
-/// Comparisons of aggregates over projections.
-const AGGREGATES: [&str; 12] = [
+/// Comparisons of aggregates over projections and arrays of scalars.
+const AGGREGATES: [&str; 19] = [
     "xEvent.value.sum() > 0",
     "xEvent.quantity.sum() >= 1",
     "xEvent.value.average() < 0.5",
@@ -82,6 +82,13 @@ const AGGREGATES: [&str; 12] = [
     "xEvent.productListItems.quantity.min() <= 0",
     "xEvent[value > 0].productListItems.quantity.max() = person.age",
     "xEvent.productListItems.SKU.count() = xEvent.count()",
+    "tags.distinct().count() = 2",
+    "xEvent.eventType.distinct().count() < xEvent.count()",
+    "xEvent[quantity > 0].value.distinct().count() >= 1",
+    "tags.head() = \"a\"",
+    "xEvent[value > 0].timestamp.head() occurs last month",
+    "xEvent.quantity.head() > person.age",
+    "tags.head().isNull()",
 ];
 
 /// Membership tests against arrays and the array set methods.

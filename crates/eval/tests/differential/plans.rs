@@ -290,6 +290,12 @@ impl PlanGenerator {
                     (2, function(ListFunction::Sum, Ty::Int)),
                     (1, function(ListFunction::Min, Ty::Int)),
                     (1, function(ListFunction::Max, Ty::Int)),
+                    (1, function(ListFunction::First, Ty::Int)),
+                    (1, function(ListFunction::CountDistinct, Ty::Int)),
+                    (1, function(ListFunction::CountDistinct, Ty::Double)),
+                    (1, function(ListFunction::CountDistinct, Ty::String)),
+                    (1, function(ListFunction::CountDistinct, Ty::Timestamp)),
+                    (1, function(ListFunction::CountDistinct, Ty::Bool)),
                 ],
                 Ty::Double => vec![
                     (2, function(ListFunction::Sum, Ty::Double)),
@@ -297,9 +303,14 @@ impl PlanGenerator {
                     (1, function(ListFunction::Average, Ty::Double)),
                     (1, function(ListFunction::Min, Ty::Double)),
                     (1, function(ListFunction::Max, Ty::Double)),
+                    (1, function(ListFunction::First, Ty::Double)),
                 ],
                 Ty::String | Ty::Timestamp => {
-                    vec![(1, function(ListFunction::Min, ty)), (1, function(ListFunction::Max, ty))]
+                    vec![
+                        (1, function(ListFunction::Min, ty)),
+                        (1, function(ListFunction::Max, ty)),
+                        (1, function(ListFunction::First, ty)),
+                    ]
                 }
                 Ty::Predicate | Ty::Bool => return None,
             };
@@ -611,7 +622,9 @@ fn children_mut(node: &mut Node) -> Vec<&mut Node> {
                 | ListFunction::Sum(expression)
                 | ListFunction::Average(expression)
                 | ListFunction::Min(expression)
-                | ListFunction::Max(expression) => children.push(expression.as_mut()),
+                | ListFunction::Max(expression)
+                | ListFunction::CountDistinct(expression)
+                | ListFunction::First(expression) => children.push(expression.as_mut()),
             }
             children
         }

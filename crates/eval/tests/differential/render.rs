@@ -95,6 +95,8 @@ fn render_function(function: &ListFunction) -> String {
         ListFunction::Average(expression) => format!("average({})", render(expression)),
         ListFunction::Min(expression) => format!("min({})", render(expression)),
         ListFunction::Max(expression) => format!("max({})", render(expression)),
+        ListFunction::CountDistinct(expression) => format!("map({}).distinct().count()", render(expression)),
+        ListFunction::First(expression) => format!("map({}).head()", render(expression)),
     }
 }
 

@@ -3,7 +3,7 @@
 use seg_pql::ast::{AggregateKind, Expr, ExprKind, Literal, Name};
 use seg_pql::{Diagnostic, Span, did_you_mean};
 
-use super::list::aggregate_function;
+use super::list::{ListSource, aggregate_function};
 use super::predicates::{compile_regex, regex_node};
 use super::{Binder, argument_count, codes, not_supported, type_mismatch};
 use crate::plan::{ListFunction, Node, NodeKind, StringOp};
@@ -38,6 +38,7 @@ impl Binder {
             "subsetOf" => self.bind_subset(receiver, args, false, span),
             "supersetOf" => self.bind_subset(receiver, args, true, span),
             "count" => self.bind_count(receiver, args, span),
+            "head" => self.bind_head(receiver, args, span),
             "exists" => self.bind_exists_method(receiver, args, span),
             "sum" => self.bind_aggregate_method(receiver, AggregateKind::Sum, args, span),
             "average" => self.bind_aggregate_method(receiver, AggregateKind::Average, args, span),
@@ -109,11 +110,57 @@ impl Binder {
             return Err(argument_count("count", 0, args.len(), span)
                 .with_help("filter the array first to count some elements, e.g. `xEvent[eventType = \"purchase\"].count()`"));
         }
+        if let ExprKind::Method { receiver: array, name, args: distinct_args } = &receiver.kind
+            && name.text == "distinct"
+        {
+            if !distinct_args.is_empty() {
+                return Err(argument_count("distinct", 0, distinct_args.len(), receiver.span));
+            }
+            let (source, value) = self.bind_element_values(array, "distinct", span)?;
+            return Ok(Self::aggregate(source, ListFunction::CountDistinct(Box::new(value)), DataType::Int, span));
+        }
         if let Some(node) = self.bind_projection_aggregate(receiver, None, span)? {
             return Ok(node);
         }
         let source = self.bind_list(receiver)?;
         Ok(Self::aggregate(source, ListFunction::Count, DataType::Int, span))
+    }
+
+    /// Binds `array.head()`: the first element of an array of scalars, or of a projection
+    /// across one array; null for an empty or null array.
+    fn bind_head(&mut self, receiver: &Expr, args: &[Expr], span: Span) -> Result<Node, Diagnostic> {
+        if !args.is_empty() {
+            return Err(argument_count("head", 0, args.len(), span));
+        }
+        let (source, value) = self.bind_element_values(receiver, "head", span)?;
+        let data_type = value.data_type.clone();
+        Ok(Self::aggregate(source, ListFunction::First(Box::new(value)), data_type, span))
+    }
+
+    /// Binds an array of scalars, or a projection across one array, and the element value
+    /// that `method` reads in the element scope.
+    fn bind_element_values(&mut self, array: &Expr, method: &str, span: Span) -> Result<(ListSource, Node), Diagnostic> {
+        let (source, path) = match self.projection(array)? {
+            Some(projection) => (projection.source, projection.rest),
+            None => (self.bind_list(array)?, Vec::new()),
+        };
+        let element = source.element.clone();
+        let value = self.in_element_scope(&element, false, |binder| {
+            let mut node = binder.column(binder.current_scope(), Vec::new(), span);
+            for name in &path {
+                if matches!(node.data_type, DataType::List(_)) {
+                    return Err(not_supported(&format!("`{method}` over a field read through more than one array"), name.span));
+                }
+                let field_span = node.span.to(name.span);
+                node = binder.field_of(node, name, field_span)?;
+            }
+            Ok(node)
+        })?;
+        if !matches!(value.data_type, DataType::Bool | DataType::Int | DataType::Double | DataType::String | DataType::Timestamp) {
+            return Err(not_supported(&format!("`{method}` on an array of {}", value.data_type), source.list.span)
+                .with_help(format!("read a field of the elements first, e.g. `xEvent.eventType.{method}()`")));
+        }
+        Ok((source, value))
     }
 
     fn bind_exists_method(&mut self, receiver: &Expr, args: &[Expr], span: Span) -> Result<Node, Diagnostic> {

@@ -232,6 +232,8 @@ impl Binder {
         let Some(value) = value else {
             return Ok(Self::aggregate(source, ListFunction::Count, DataType::Int, span));
         };
+        // NOTE: an outer `sum` skips nulls, so an inner integer sum that overflows to null is
+        // left out of the total rather than making it null.
         let (function, data_type) = match kind {
             None => (ListFunction::Sum(Box::new(value)), DataType::Int),
             Some(AggregateKind::Average) if nested => {

@@ -238,9 +238,12 @@ pub fn items(scope: usize) -> Node {
 pub fn aggregate(list: Node, filters: Vec<Node>, function: ListFunction) -> Node {
     let data_type = match &function {
         ListFunction::Exists | ListFunction::Forall(_) => DataType::Bool,
-        ListFunction::Count => DataType::Int,
+        ListFunction::Count | ListFunction::CountDistinct(_) => DataType::Int,
         ListFunction::Average(_) => DataType::Double,
-        ListFunction::Sum(value) | ListFunction::Min(value) | ListFunction::Max(value) => {
+        ListFunction::Sum(value)
+        | ListFunction::Min(value)
+        | ListFunction::Max(value)
+        | ListFunction::First(value) => {
             value.data_type.clone()
         }
     };
