@@ -54,6 +54,8 @@ enum Command {
     Explain(commands::explain::ExplainArgs),
     /// Convert the CDNOW purchase history text file to the bundled Parquet profile file.
     ConvertCdnow(commands::convert::ConvertArgs),
+    /// Convert a definition between PQL text and pql/json.
+    Convert(commands::convert_pql::ConvertPqlArgs),
 }
 
 /// A failure the CLI reports on stderr before exiting with status 1.
@@ -83,6 +85,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => commands::validate::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::ConvertCdnow(args) => commands::convert::run(args),
+        Command::Convert(args) => commands::convert_pql::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,6 +1,7 @@
 //! One module per `seg` subcommand.
 
 pub mod convert;
+pub mod convert_pql;
 pub mod definition;
 pub mod estimate;
 pub mod eval;
