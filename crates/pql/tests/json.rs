@@ -76,7 +76,8 @@ fn lambda_head_is_root_fn_create() {
 
 #[test]
 fn lambda_body_without_head_round_trips() {
-    let lambda = Expr::new(ExprKind::Lambda { params: vec![Name::new("a")], body: Box::new(Expr::new(ExprKind::This)) });
+    let lambda =
+        Expr::new(ExprKind::Lambda { params: vec![Name::new("a")], body: Box::new(Expr::new(ExprKind::This)) });
     let query = Query { params: Vec::new(), body: lambda };
     let value = to_json(&query);
     assert_eq!(value["params"], json!([]));
@@ -108,6 +109,12 @@ fn unary_minus_accepts_one_operand_dash() {
         {"nodeType": "fieldLookup", "fieldName": "a", "object": {"nodeType": "parameterReference", "position": 1}},
     ]});
     assert_eq!(from_json(&input).unwrap().to_string(), "-a");
+}
+
+#[test]
+fn bang_reads_as_not() {
+    let input = json!({"nodeType": "fnApply", "fnName": "!", "params": [{"nodeType": "varRef", "varName": "a"}]});
+    assert_eq!(from_json(&input).unwrap().to_string(), "not a");
 }
 
 #[test]
@@ -366,18 +373,15 @@ fn occurs_tail(expr: BoxedStrategy<Expr>) -> impl Strategy<Value = OccursTail> {
             |(cmp, amount, unit, direction, reference)| OccursTail::Offset { cmp, amount, unit, direction, reference }
         ),
         (before_or_after, reference.clone())
-            .prop_map(|(direction, reference)| OccursTail::Direction { direction, reference }),
+            .prop_map(|(direction, reference)| { OccursTail::Direction { direction, reference } }),
         reference.clone().prop_map(|reference| OccursTail::On { reference }),
         (reference.clone(), reference).prop_map(|(start, end)| OccursTail::Between { start, end }),
     ]
 }
 
 fn bindings(expr: BoxedStrategy<Expr>) -> impl Strategy<Value = Vec<Binding>> {
-    let binding = (any_name(), expr.clone(), prop::option::of(expr)).prop_map(|(var, range, cond)| Binding {
-        var,
-        range,
-        cond,
-    });
+    let binding =
+        (any_name(), expr.clone(), prop::option::of(expr)).prop_map(|(var, range, cond)| Binding { var, range, cond });
     prop::collection::vec(binding, 1..3)
 }
 

@@ -40,8 +40,7 @@ enum Format {
 pub fn run(args: ConvertPqlArgs) -> Result<(), Failure> {
     let path = Path::new(&args.input);
     let source = if path.is_file() {
-        std::fs::read_to_string(path)
-            .map_err(|error| Failure(format!("cannot read {}: {error}", path.display())))?
+        std::fs::read_to_string(path).map_err(|error| Failure(format!("cannot read {}: {error}", path.display())))?
     } else {
         args.input.clone()
     };

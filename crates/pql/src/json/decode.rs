@@ -170,10 +170,9 @@ fn string_field<'v>(object: &'v Map<String, Value>, key: &str, path: &Path<'_>) 
 fn array_field<'v>(object: &'v Map<String, Value>, key: &str, path: &Path<'_>) -> Result<&'v [Value]> {
     match field(object, key, path)? {
         Value::Array(items) => Ok(items),
-        other => Err(path.key(key).error(
-            format!("expected an array, found {}", kind_of(other)),
-            format!("write \"{key}\" as a JSON array"),
-        )),
+        other => Err(path
+            .key(key)
+            .error(format!("expected an array, found {}", kind_of(other)), format!("write \"{key}\" as a JSON array"))),
     }
 }
 
@@ -299,7 +298,9 @@ fn literal(object: &Map<String, Value>, path: &Path<'_>) -> Result<Literal> {
         )
     };
     match literal_type {
-        "String" | "string" => value.as_str().map(|text| Literal::String(text.to_string())).ok_or_else(|| mismatch("a string")),
+        "String" | "string" => {
+            value.as_str().map(|text| Literal::String(text.to_string())).ok_or_else(|| mismatch("a string"))
+        }
         "Integer" | "integer" => {
             let number = match value {
                 Value::Number(number) => number.as_i64(),
@@ -311,10 +312,9 @@ fn literal(object: &Map<String, Value>, path: &Path<'_>) -> Result<Literal> {
         }
         "Double" | "double" => value.as_f64().map(Literal::Double).ok_or_else(|| mismatch("a number")),
         "Boolean" | "boolean" => value.as_bool().map(Literal::Bool).ok_or_else(|| mismatch("true or false")),
-        other => Err(path.key("literalType").error(
-            format!("unknown literalType {other:?}"),
-            "write one of: String, Integer, Double, Boolean",
-        )),
+        other => Err(path
+            .key("literalType")
+            .error(format!("unknown literalType {other:?}"), "write one of: String, Integer, Double, Boolean")),
     }
 }
 
@@ -362,13 +362,16 @@ fn fn_apply(object: &Map<String, Value>, path: &Path<'_>) -> Result<ExprKind> {
         let receiver = Box::new(params.remove(0));
         return Ok(ExprKind::Method { receiver, name: Name::new(name), args: params });
     }
-    if bool_flag(object, "call", path)? || !OPERATOR_NAMES.contains(&name) {
+    // `!` is read as `not`, as in PQL text.
+    let is_operator = OPERATOR_NAMES.contains(&name) || name == "!";
+    if bool_flag(object, "call", path)? || !is_operator {
         return Ok(ExprKind::Call { name: Name::new(name), args: params });
     }
 
     let unary = [UnaryOp::Not, UnaryOp::Neg].into_iter().find(|op| unary_name(*op) == name);
     // `-` with one operand is negation, as in PQL text.
-    let unary = unary.or((name == "-" && params.len() == 1).then_some(UnaryOp::Neg));
+    let unary =
+        unary.or((name == "-" && params.len() == 1).then_some(UnaryOp::Neg)).or((name == "!").then_some(UnaryOp::Not));
     if let Some(op) = unary {
         let [operand] = take_params::<1>(params, name, &params_path)?;
         return Ok(ExprKind::Unary { op, operand: Box::new(operand) });
@@ -491,10 +494,9 @@ fn tail(value: &Value, path: &Path<'_>) -> Result<OccursTail> {
             start: Box::new(child(object, "start", path)?),
             end: Box::new(child(object, "end", path)?),
         }),
-        other => Err(path.key("form").error(
-            format!("invalid occurs form {other:?}"),
-            "write one of: offset, direction, on, between",
-        )),
+        other => Err(path
+            .key("form")
+            .error(format!("invalid occurs form {other:?}"), "write one of: offset, direction, on, between")),
     }
 }
 
@@ -558,7 +560,9 @@ fn chain(object: &Map<String, Value>, path: &Path<'_>) -> Result<ExprKind> {
     let steps_path = path.key("steps");
     let items = array_field(object, "steps", path)?;
     if items.is_empty() {
-        return Err(steps_path.error("expected at least one chain step", "add a step object with \"label\" and \"what\""));
+        return Err(
+            steps_path.error("expected at least one chain step", "add a step object with \"label\" and \"what\"")
+        );
     }
     let mut steps = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {

@@ -283,11 +283,9 @@ impl Encoder {
             OccursTail::On { reference } => {
                 Json::Object(vec![("form", string("on")), ("reference", self.expr(reference))])
             }
-            OccursTail::Between { start, end } => Json::Object(vec![
-                ("form", string("between")),
-                ("start", self.expr(start)),
-                ("end", self.expr(end)),
-            ]),
+            OccursTail::Between { start, end } => {
+                Json::Object(vec![("form", string("between")), ("start", self.expr(start)), ("end", self.expr(end))])
+            }
         }
     }
 
@@ -404,9 +402,9 @@ fn for_each_child(expr: &Expr, visit: &mut dyn FnMut(&Expr)) {
 
 fn for_each_tail_child(tail: &OccursTail, visit: &mut dyn FnMut(&Expr)) {
     match tail {
-        OccursTail::Offset { reference, .. } | OccursTail::Direction { reference, .. } | OccursTail::On { reference } => {
-            visit(reference)
-        }
+        OccursTail::Offset { reference, .. }
+        | OccursTail::Direction { reference, .. }
+        | OccursTail::On { reference } => visit(reference),
         OccursTail::Between { start, end } => {
             visit(start);
             visit(end);
