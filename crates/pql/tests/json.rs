@@ -259,7 +259,7 @@ fn corpus_value_and_text_agree() {
     }
 }
 
-// Random trees. Unlike the text round trip, JSON holds any name, so names include reserved
+// Random trees. Unlike PQL text, JSON can contain any name, so names include reserved
 // words, operator names and text that is not a word.
 
 fn any_name() -> impl Strategy<Value = Name> {

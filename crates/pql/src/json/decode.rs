@@ -207,12 +207,12 @@ fn node_type<'v>(object: &'v Map<String, Value>, path: &Path<'_>) -> Result<&'v 
 }
 
 /// Picks the keyword that `text` names, or fails listing the valid ones.
-fn keyword<T: Copy>(text: &str, choices: &[(&str, T)], path: &Path<'_>, what: &str) -> Result<T> {
+fn keyword<T: Copy>(text: &str, choices: &[(&str, T)], path: &Path<'_>, description: &str) -> Result<T> {
     if let Some((_, value)) = choices.iter().find(|(word, _)| *word == text) {
         return Ok(*value);
     }
     let valid: Vec<&str> = choices.iter().map(|(word, _)| *word).collect();
-    Err(path.error(format!("invalid {what} {text:?}"), format!("write one of: {}", valid.join(", "))))
+    Err(path.error(format!("invalid {description} {text:?}"), format!("write one of: {}", valid.join(", "))))
 }
 
 fn child(object: &Map<String, Value>, key: &str, path: &Path<'_>) -> Result<Expr> {
@@ -326,7 +326,7 @@ fn position(object: &Map<String, Value>, path: &Path<'_>) -> Result<u32> {
 }
 
 /// Reads a field lookup. On a `parameterReference` with position 1 and no `"explicit": true`,
-/// it is a bare identifier such as `workAddress`; otherwise it reads a field of its object.
+/// it is a bare identifier such as `workAddress`. Otherwise it reads a field of its object.
 fn field_lookup(object: &Map<String, Value>, path: &Path<'_>) -> Result<ExprKind> {
     let name = name_field(object, "fieldName", path)?;
     let base_value = field(object, "object", path)?;
