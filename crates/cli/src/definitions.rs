@@ -81,18 +81,13 @@ fn load_json(path: &Path) -> Result<Definition, String> {
             object.expression.kind
         ));
     }
-    if object.expression.format != "pql/text" {
-        return Err(format!(
-            "{}: expression format {:?} is not supported yet; write the expression as \"pql/text\"",
-            path.display(),
-            object.expression.format
-        ));
-    }
+    let expression = seg_pql::expression_text(&object.expression.format, &object.expression.value)
+        .map_err(|message| format!("{}: {message}", path.display()))?;
     let Some(id) = object.id.filter(|id| !id.is_empty()) else {
         return Err(format!("{}: the definition has no `id`; add one", path.display()));
     };
     let name = object.name.unwrap_or_else(|| id.clone());
-    Ok(Definition { id, name, expression: object.expression.value, path: path.to_path_buf() })
+    Ok(Definition { id, name, expression, path: path.to_path_buf() })
 }
 
 #[cfg(test)]
@@ -111,6 +106,27 @@ mod tests {
         assert_eq!(ids, ["a-seg", "b-seg"]);
         assert_eq!(definitions[0].name, "A");
         assert_eq!(definitions[1].expression, "x = 1");
+        Ok(())
+    }
+
+    #[test]
+    fn loads_pql_json_expression() -> Result<(), String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let tree = r#"{\"nodeType\":\"fnApply\",\"fnName\":\"=\",\"params\":[{\"nodeType\":\"fieldLookup\",\"fieldName\":\"country\",\"object\":{\"nodeType\":\"fieldLookup\",\"fieldName\":\"workAddress\",\"object\":{\"nodeType\":\"parameterReference\",\"position\":1}}},{\"nodeType\":\"literal\",\"literalType\":\"String\",\"value\":\"US\"}]}"#;
+        let object = format!(r#"{{"id": "us", "expression": {{"type": "PQL", "format": "pql/json", "value": "{tree}"}}}}"#);
+        fs::write(dir.path().join("us.json"), object).map_err(|e| e.to_string())?;
+        let definitions = load_dir(dir.path())?;
+        assert_eq!(definitions[0].expression, "workAddress.country = \"US\"");
+        Ok(())
+    }
+
+    #[test]
+    fn unknown_format_is_rejected() -> Result<(), String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let object = r#"{"id": "a", "expression": {"type": "PQL", "format": "pql/yaml", "value": "y = 2"}}"#;
+        fs::write(dir.path().join("a.json"), object).map_err(|e| e.to_string())?;
+        let error = load_dir(dir.path()).err().unwrap_or_default();
+        assert!(error.ends_with("expression format \"pql/yaml\" is not supported; use \"pql/text\" or \"pql/json\""), "{error}");
         Ok(())
     }
 

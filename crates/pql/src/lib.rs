@@ -9,5 +9,5 @@ pub mod parser;
 
 pub use ast::*;
 pub use diagnostic::{Diagnostic, did_you_mean};
-pub use json::{from_json, from_json_str, to_json, to_json_string};
+pub use json::{expression_text, from_json, from_json_str, to_json, to_json_string};
 pub use parser::{ParseOptions, parse, parse_expr, parse_expr_with, parse_with};

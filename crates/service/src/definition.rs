@@ -153,13 +153,7 @@ impl SegmentDefinition {
         if self.expression.kind != "PQL" {
             return Err(invalid(format!("expression type {:?} is not supported; use \"PQL\"", self.expression.kind)));
         }
-        if self.expression.format != "pql/text" {
-            return Err(invalid(format!(
-                "expression format {:?} is not supported; write the expression as \"pql/text\"",
-                self.expression.format
-            )));
-        }
-        let text = &self.expression.value;
+        let text = &seg_pql::expression_text(&self.expression.format, &self.expression.value).map_err(invalid)?;
         let query = seg_pql::parse(text).map_err(|d| invalid(format!("\n{}", d.render(text))))?;
         if let Some(schema) = schema {
             seg_plan::bind(&query, schema).map_err(|d| invalid(format!("\n{}", d.render(text))))?;

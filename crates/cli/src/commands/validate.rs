@@ -298,14 +298,8 @@ fn json_expression(text: &str) -> Result<(Option<String>, String), String> {
     if field("type") != Some("PQL") {
         return Err(format!("expression type {:?} is not supported; use \"PQL\"", field("type").unwrap_or("")));
     }
-    if field("format") != Some("pql/text") {
-        return Err(format!(
-            "expression format {:?} is not supported; write the expression as \"pql/text\"",
-            field("format").unwrap_or("")
-        ));
-    }
     let pql = field("value").ok_or("missing `expression.value`, the PQL text".to_string())?;
-    Ok((id, pql.to_string()))
+    Ok((id, seg_pql::expression_text(field("format").unwrap_or(""), pql)?))
 }
 
 /// Reads the expression of `seg explain`: the text of a `.pql` file or of a definition

@@ -210,3 +210,20 @@ mod tests {
         assert_eq!(byte_offset("ab", 9, 9), 2);
     }
 }
+
+/// Returns the PQL text of a segment definition's expression given in `format`:
+/// `pql/text` as written, `pql/json` converted to canonical PQL text.
+///
+/// # Errors
+///
+/// Returns a message naming an unknown format, or the rendered diagnostic of a `pql/json`
+/// value that does not convert.
+pub fn expression_text(format: &str, value: &str) -> Result<String, String> {
+    match format {
+        "pql/text" => Ok(value.to_string()),
+        "pql/json" => from_json_str(value).map(|query| query.to_string()).map_err(|diagnostic| {
+            format!("the pql/json expression does not convert:\n{}", diagnostic.render(value))
+        }),
+        other => Err(format!("expression format {other:?} is not supported; use \"pql/text\" or \"pql/json\"")),
+    }
+}
