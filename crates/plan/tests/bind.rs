@@ -453,3 +453,16 @@ fn distinct_without_count_not_supported() {
     let rendered = error("xEvent.eventType.distinct()");
     assert!(rendered.starts_with("error[E0900]: not supported yet: the method `distinct`"), "{rendered}");
 }
+
+#[test]
+fn unreadable_column_is_named() -> Result<(), Diagnostic> {
+    let mut fields: Vec<Field> = schema().fields().iter().map(|field| field.as_ref().clone()).collect();
+    fields.push(Field::new("photo", Arrow::Binary, true));
+    let schema = Schema::new(fields);
+    let text = "photo.isNull()";
+    let error = bind(&seg_pql::parse(text)?, &schema).err().map(|d| d.render(text)).unwrap_or_default();
+    assert!(error.starts_with("error[E0206]: column `photo` has Arrow type Binary, which PQL cannot read"), "{error}");
+    let plan = bind(&seg_pql::parse("person.age > 1")?, &schema);
+    assert!(plan.is_ok(), "{plan:?}");
+    Ok(())
+}

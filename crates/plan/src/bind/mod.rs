@@ -51,8 +51,9 @@ pub mod codes {
 /// mismatch (with the expected and found types), an invalid constant, or a construct that is
 /// not supported yet.
 pub fn bind(query: &Query, schema: &Schema) -> Result<SegmentPlan, Diagnostic> {
-    let profile = profile_type(schema)?;
+    let (profile, unsupported) = profile_type(schema);
     let mut binder = Binder::new(profile);
+    binder.unsupported = unsupported;
     if let Some(extra) = query.params.get(1) {
         return Err(Diagnostic::new(
             codes::BAD_PARAMETER,
@@ -68,17 +69,19 @@ pub fn bind(query: &Query, schema: &Schema) -> Result<SegmentPlan, Diagnostic> {
     Ok(SegmentPlan { root, dependencies: binder.dependencies })
 }
 
-fn profile_type(schema: &Schema) -> Result<DataType, Diagnostic> {
+/// Splits the schema into the profile row type and the columns PQL cannot read, with their
+/// Arrow types. Unreadable columns are left out of the row type rather than rejected, because
+/// one binary or decimal column should not block every definition.
+fn profile_type(schema: &Schema) -> (DataType, Vec<(String, String)>) {
     let mut fields = Vec::with_capacity(schema.fields().len());
+    let mut unsupported = Vec::new();
     for field in schema.fields() {
         match DataType::from_arrow(field.data_type()) {
             Ok(data_type) => fields.push(FieldType { name: field.name().clone(), data_type }),
-            // NOTE: a column PQL cannot read is left out rather than rejected, so one binary or
-            // decimal column does not block every definition; naming it gives a clear error.
-            Err(_) => continue,
+            Err(arrow_type) => unsupported.push((field.name().clone(), arrow_type)),
         }
     }
-    Ok(DataType::Struct(fields))
+    (DataType::Struct(fields), unsupported)
 }
 
 /// Name-resolution state while walking one definition.
@@ -92,11 +95,19 @@ pub(crate) struct Binder {
     variables: Vec<(String, usize)>,
     /// Segment ids read through `inSegment`.
     dependencies: Vec<String>,
+    /// Top-level columns left out of the profile type, with their Arrow types.
+    unsupported: Vec<(String, String)>,
 }
 
 impl Binder {
     fn new(profile: DataType) -> Binder {
-        Binder { scopes: vec![profile], implicit: vec![0], variables: Vec::new(), dependencies: Vec::new() }
+        Binder {
+            scopes: vec![profile],
+            implicit: vec![0],
+            variables: Vec::new(),
+            dependencies: Vec::new(),
+            unsupported: Vec::new(),
+        }
     }
 
     fn current_scope(&self) -> usize {
@@ -201,6 +212,16 @@ impl Binder {
         match &base.data_type {
             DataType::Struct(fields) => {
                 let Some(field) = fields.iter().find(|field| field.name == name.text) else {
+                    if *scope == 0 && path.is_empty() {
+                        if let Some((_, arrow_type)) = self.unsupported.iter().find(|(column, _)| *column == name.text) {
+                            return Err(Diagnostic::new(
+                                codes::UNSUPPORTED_COLUMN,
+                                format!("column `{}` has Arrow type {arrow_type}, which PQL cannot read", name.text),
+                                name.span,
+                            )
+                            .with_help("convert the column to a string, number, boolean, timestamp, list, struct or map"));
+                        }
+                    }
                     return Err(unknown_field(name, &base, fields));
                 };
                 let mut path = path.clone();
