@@ -215,18 +215,13 @@ impl Binder {
         Ok(ChainStepPlan { label: step.label.text.clone(), condition, count })
     }
 
-    /// Binds a step's `WHERE`: bare names read the event, or the profile when the event has no
-    /// such field.
+    /// Binds a step's `WHERE`: each bare name reads the event, or the profile when the event
+    /// has no such field.
     fn bind_step_where(&mut self, where_: &Expr) -> Result<Node, Diagnostic> {
-        match self.bind_predicate(where_) {
-            Err(diagnostic) if diagnostic.code == codes::UNKNOWN_FIELD => {
-                let event_scope = self.implicit.pop();
-                let result = self.bind_predicate(where_);
-                self.implicit.extend(event_scope);
-                result.map_err(|_| diagnostic)
-            }
-            other => other,
-        }
+        let previous = self.profile_fallback.replace(self.current_scope());
+        let result = self.bind_predicate(where_);
+        self.profile_fallback = previous;
+        result
     }
 }
 

@@ -97,6 +97,9 @@ pub(crate) struct Binder {
     dependencies: Vec<String>,
     /// Top-level columns left out of the profile type, with their Arrow types.
     unsupported: Vec<(String, String)>,
+    /// An element scope whose bare names fall back to profile fields when the element has no
+    /// such field: the event scope while a chain step's `WHERE` is bound.
+    profile_fallback: Option<usize>,
 }
 
 impl Binder {
@@ -107,6 +110,7 @@ impl Binder {
             variables: Vec::new(),
             dependencies: Vec::new(),
             unsupported: Vec::new(),
+            profile_fallback: None,
         }
     }
 
@@ -176,7 +180,11 @@ impl Binder {
         if let Some(&(_, scope)) = self.variables.iter().rev().find(|(variable, _)| *variable == name.text) {
             return Ok(self.column(scope, Vec::new(), name.span));
         }
-        let scope = *self.implicit.last().unwrap_or(&0);
+        let mut scope = *self.implicit.last().unwrap_or(&0);
+        let missing_here = self.scopes[scope].field(&name.text).is_none();
+        if self.profile_fallback == Some(scope) && missing_here && self.scopes[0].field(&name.text).is_some() {
+            scope = 0;
+        }
         let root = self.column(scope, Vec::new(), name.span);
         self.field_of(root, name, name.span)
     }
