@@ -1,7 +1,7 @@
 //! `seg`: evaluates PQL segment definitions over profile files.
 //!
-//! Exit codes: 0 on success, 1 when a definition or an input is invalid (the message says
-//! which and why), 2 on a usage error.
+//! Exit codes: 0 on success, 1 when a definition or an input is invalid (the message names
+//! the definition or input and the reason), 2 on a usage error.
 
 mod commands;
 mod definitions;

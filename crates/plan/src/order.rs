@@ -6,7 +6,7 @@ use std::fmt;
 
 use crate::plan::SegmentPlan;
 
-/// Why a set of segments cannot be evaluated together.
+/// An error that keeps a set of segments from being evaluated together.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OrderError {
     /// A segment reads a segment id that is not part of the job.

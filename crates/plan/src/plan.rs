@@ -35,7 +35,7 @@ pub struct SegmentPlan {
 /// A typed plan node.
 #[derive(Clone, Debug)]
 pub struct Node {
-    /// What the node computes.
+    /// The operation of the node.
     pub kind: NodeKind,
     /// The type of its value.
     pub data_type: DataType,
@@ -73,8 +73,8 @@ pub enum NodeKind {
         /// Right operand.
         rhs: Box<Node>,
     },
-    /// `value in [list]` or `value notIn [list]`; the list holds constants of the value's type.
-    /// False when the value is null, for both forms.
+    /// `value in [list]` or `value notIn [list]`. The list contains constants of the value's type.
+    /// Both forms are false when the value is null.
     InList {
         /// The tested value.
         value: Box<Node>,
@@ -146,7 +146,7 @@ pub enum NodeKind {
         list: Box<Node>,
         /// Element predicates, all of which an element must satisfy to be aggregated.
         filters: Vec<Node>,
-        /// What is computed over the remaining elements.
+        /// The function computed over the remaining elements.
         function: ListFunction,
     },
     /// An ordered sequence of events, see [`ChainPlan`].
@@ -183,7 +183,7 @@ pub enum StringOp {
     EndsWith,
 }
 
-/// What a [`NodeKind::ListAggregate`] computes over the filtered elements.
+/// The function a [`NodeKind::ListAggregate`] computes over the filtered elements.
 #[derive(Clone, Debug)]
 pub enum ListFunction {
     /// True when at least one element remains; a predicate.
@@ -211,7 +211,7 @@ pub enum ListFunction {
 /// A compiled `chain(list, orderField, [steps])`.
 ///
 /// Steps match distinct events in strictly increasing order of the ordering timestamp. A step
-/// with count n holds once n distinct events satisfy it (events with equal timestamps each
+/// with count n is satisfied once n distinct events satisfy it (events with equal timestamps each
 /// count), and the next step must match strictly after the n-th of them. Events whose ordering
 /// timestamp is null never match. The chain holds when every step holds.
 #[derive(Clone, Debug)]
@@ -240,13 +240,13 @@ pub struct ChainStepPlan {
 pub enum TimeCondition {
     /// `occurs <cmp> <amount> <unit> <direction> <reference>`.
     Offset {
-        /// How the distance compares with `amount` units.
+        /// The comparison of the distance with `amount` units.
         cmp: Comparison,
         /// Number of units.
         amount: u64,
         /// The unit.
         unit: TimeUnit,
-        /// Which side of the reference.
+        /// The side of the reference.
         direction: Direction,
         /// The reference.
         reference: TimeRef,

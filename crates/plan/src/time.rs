@@ -27,7 +27,7 @@ pub struct Interval {
 }
 
 impl Interval {
-    /// The interval of one instant: `[t, t + 1µs)`, anchored at `t`.
+    /// Returns the interval of one instant, `[t, t + 1µs)`, anchored at `t`.
     pub fn instant(t: i64) -> Interval {
         Interval { start: t, end: t.saturating_add(1), anchor: t }
     }
@@ -57,7 +57,7 @@ impl Ranges {
         self.0.iter().any(|&(lo, hi)| lo <= t && t < hi)
     }
 
-    /// The ranges as `(start, end)` pairs, `end` exclusive.
+    /// Returns the ranges as `(start, end)` pairs, with `end` exclusive.
     pub fn as_slice(&self) -> &[(i64, i64)] {
         &self.0
     }
@@ -159,7 +159,7 @@ fn in_calendar_range(t: i64) -> bool {
     Timestamp::from_microsecond(t).is_ok()
 }
 
-/// The instants accepted by `occurs [on] R`: the interval of `R`.
+/// Returns the instants accepted by `occurs [on] R`, which is the interval of `R`.
 pub fn on_ranges(reference: Interval) -> Ranges {
     Ranges::new([(reference.start, reference.end)])
 }
@@ -173,13 +173,13 @@ pub fn direction_ranges(direction: Direction, reference: Interval) -> Ranges {
     }
 }
 
-/// The instants accepted by `occurs between R1 and R2`: from the start of `R1` to the end of
+/// Returns the instants accepted by `occurs between R1 and R2`: from the start of `R1` to the end of
 /// `R2`, so both periods are included whole.
 pub fn between_ranges(first: Interval, last: Interval) -> Ranges {
     Ranges::new([(first.start, last.end)])
 }
 
-/// The instants accepted by `occurs <cmp> N <unit> before|after|from R`.
+/// Returns the instants accepted by `occurs <cmp> N <unit> before|after|from R`.
 ///
 /// With anchor `A` and `B = A - N units` (before) or `A + N units` (after):
 ///

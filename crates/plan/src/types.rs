@@ -113,7 +113,7 @@ fn map_value_type(entries: &Field) -> Result<DataType, String> {
     Ok(DataType::Map(Box::new(DataType::from_arrow(parts[1].data_type())?)))
 }
 
-/// The Arrow timestamp type every input timestamp is normalized to.
+/// Returns the Arrow timestamp type every input timestamp is normalized to.
 pub fn arrow_timestamp() -> ArrowType {
     ArrowType::Timestamp(ArrowTimeUnit::Microsecond, Some("UTC".into()))
 }

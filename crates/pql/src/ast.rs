@@ -31,7 +31,7 @@ impl Span {
 pub struct Name {
     /// The identifier text.
     pub text: String,
-    /// Where the identifier stands in the source.
+    /// The location of the identifier in the source.
     pub span: Span,
 }
 
@@ -54,7 +54,7 @@ pub struct Query {
 /// An expression node with its span.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
-    /// What the node is.
+    /// The kind of node.
     pub kind: ExprKind,
     /// The source text the node was parsed from.
     pub span: Span,
@@ -453,13 +453,13 @@ impl Direction {
 pub enum OccursTail {
     /// `occurs <cmp> <amount> <unit> <direction> <reference>`.
     Offset {
-        /// How the distance compares with `amount` units.
+        /// The comparison of the distance with `amount` units.
         cmp: Comparison,
         /// The number of units, non-negative.
         amount: u64,
         /// The unit.
         unit: TimeUnit,
-        /// Which side of the reference.
+        /// The side of the reference.
         direction: Direction,
         /// The reference time.
         reference: Box<Expr>,

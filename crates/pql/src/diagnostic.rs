@@ -7,16 +7,16 @@ use crate::ast::Span;
 
 /// A user-facing error in a definition, located by a byte span.
 ///
-/// Messages are lowercase without a trailing period; `help` says what to do next.
+/// Messages are lowercase without a trailing period, and `help` tells the user what to do next.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     /// A stable code such as `E0001`; tests and tools match on it.
     pub code: &'static str,
-    /// What is wrong, naming the offending value.
+    /// The problem, naming the offending value.
     pub message: String,
-    /// Where it is wrong.
+    /// The location of the problem in the definition text.
     pub span: Span,
-    /// What to do about it.
+    /// The suggested fix.
     pub help: Option<String>,
 }
 

@@ -36,7 +36,7 @@ pub struct EvalArgs {
     /// Prints the segment job object as JSON instead of a table.
     #[arg(long)]
     json: bool,
-    /// Which evaluator runs the plans; `reference` is slow and meant for cross-checking.
+    /// The evaluator that runs the plans. `reference` is slow and meant for cross-checking.
     #[arg(long, value_enum, default_value = "columnar")]
     engine: EngineArg,
     /// Profiles per record batch.
