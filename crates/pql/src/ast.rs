@@ -351,6 +351,27 @@ pub enum BinaryOp {
 }
 
 impl BinaryOp {
+    /// Every infix operator, loosest first.
+    pub const ALL: [BinaryOp; 17] = [
+        BinaryOp::Or,
+        BinaryOp::And,
+        BinaryOp::Eq,
+        BinaryOp::NotEq,
+        BinaryOp::Lt,
+        BinaryOp::LtEq,
+        BinaryOp::Gt,
+        BinaryOp::GtEq,
+        BinaryOp::In,
+        BinaryOp::NotIn,
+        BinaryOp::Like,
+        BinaryOp::Matches,
+        BinaryOp::Add,
+        BinaryOp::Sub,
+        BinaryOp::Mul,
+        BinaryOp::Div,
+        BinaryOp::Rem,
+    ];
+
     /// Returns the operator as written in canonical text.
     pub fn symbol(self) -> &'static str {
         match self {

@@ -335,25 +335,7 @@ fn leaf(double: BoxedStrategy<f64>) -> impl Strategy<Value = Expr> {
 }
 
 fn binary_operator() -> impl Strategy<Value = BinaryOp> {
-    prop::sample::select(vec![
-        BinaryOp::Or,
-        BinaryOp::And,
-        BinaryOp::Eq,
-        BinaryOp::NotEq,
-        BinaryOp::Lt,
-        BinaryOp::LtEq,
-        BinaryOp::Gt,
-        BinaryOp::GtEq,
-        BinaryOp::In,
-        BinaryOp::NotIn,
-        BinaryOp::Like,
-        BinaryOp::Matches,
-        BinaryOp::Add,
-        BinaryOp::Sub,
-        BinaryOp::Mul,
-        BinaryOp::Div,
-        BinaryOp::Rem,
-    ])
+    prop::sample::select(BinaryOp::ALL.to_vec())
 }
 
 fn occurs_tail(expr: BoxedStrategy<Expr>) -> impl Strategy<Value = OccursTail> {

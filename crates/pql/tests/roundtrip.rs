@@ -117,25 +117,7 @@ fn comparison() -> impl Strategy<Value = Comparison> {
 }
 
 fn binary_operator() -> impl Strategy<Value = BinaryOp> {
-    prop::sample::select(vec![
-        BinaryOp::Or,
-        BinaryOp::And,
-        BinaryOp::Eq,
-        BinaryOp::NotEq,
-        BinaryOp::Lt,
-        BinaryOp::LtEq,
-        BinaryOp::Gt,
-        BinaryOp::GtEq,
-        BinaryOp::In,
-        BinaryOp::NotIn,
-        BinaryOp::Like,
-        BinaryOp::Matches,
-        BinaryOp::Add,
-        BinaryOp::Sub,
-        BinaryOp::Mul,
-        BinaryOp::Div,
-        BinaryOp::Rem,
-    ])
+    prop::sample::select(BinaryOp::ALL.to_vec())
 }
 
 fn boxed(expr: impl Strategy<Value = Expr>) -> impl Strategy<Value = Box<Expr>> {

@@ -35,26 +35,6 @@ const NODE_TYPES: [&str; 17] = [
     "chain",
 ];
 
-const BINARY_OPS: [BinaryOp; 17] = [
-    BinaryOp::Or,
-    BinaryOp::And,
-    BinaryOp::Eq,
-    BinaryOp::NotEq,
-    BinaryOp::Lt,
-    BinaryOp::LtEq,
-    BinaryOp::Gt,
-    BinaryOp::GtEq,
-    BinaryOp::In,
-    BinaryOp::NotIn,
-    BinaryOp::Like,
-    BinaryOp::Matches,
-    BinaryOp::Add,
-    BinaryOp::Sub,
-    BinaryOp::Mul,
-    BinaryOp::Div,
-    BinaryOp::Rem,
-];
-
 const HELP_FORMAT: &str = "docs/pql-json.md lists the fields of every node type";
 
 /// The location of a JSON value, as a chain of steps from the root, kept on the stack.
@@ -376,7 +356,7 @@ fn fn_apply(object: &Map<String, Value>, path: &Path<'_>) -> Result<ExprKind> {
         let [operand] = take_params::<1>(params, name, &params_path)?;
         return Ok(ExprKind::Unary { op, operand: Box::new(operand) });
     }
-    let op = BINARY_OPS.into_iter().find(|op| binary_name(*op) == name).unwrap_or(BinaryOp::Eq);
+    let op = BinaryOp::ALL.into_iter().find(|op| binary_name(*op) == name).unwrap_or(BinaryOp::Eq);
     let [lhs, rhs] = take_params::<2>(params, name, &params_path)?;
     Ok(ExprKind::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) })
 }
