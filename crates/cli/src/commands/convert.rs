@@ -9,7 +9,7 @@ use crate::{Failure, print};
 /// Arguments of `seg convert-cdnow`.
 #[derive(Args)]
 #[command(after_help = "Example:
-  seg convert-cdnow --input ../shared/data/cdnow/CDNOW_master.txt --output testdata/cdnow/profiles.parquet")]
+  seg convert-cdnow --input testdata/cdnow/CDNOW_master.txt --output testdata/cdnow/profiles.parquet")]
 pub struct ConvertArgs {
     /// The CDNOW purchase history (`CDNOW_master.txt`).
     #[arg(long)]
