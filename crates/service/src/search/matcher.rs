@@ -128,15 +128,16 @@ fn literal_term(literal: &UserInputLiteral, text: &str) -> Result<Term, ServiceE
         let words = words(&phrase);
         return Ok(if literal.slop > 0 { Term::Near { words, slop: literal.slop as usize } } else { Term::Words(words) });
     }
-    // The grammar keeps a `~` without a number in the term; Lucene reads it as distance 2.
-    if let Some(word) = phrase.strip_suffix('~') {
-        return Ok(Term::Fuzzy { word: word.to_string(), distance: MAX_FUZZY_DISTANCE });
-    }
-    if literal.slop > 0 {
-        if literal.slop > MAX_FUZZY_DISTANCE {
+    // The grammar keeps the `~` of an unquoted term in the term's text. Lucene reads `word~`
+    // as distance 2 and `word~n` as distance n.
+    if let Some((word, digits)) = phrase.rsplit_once('~')
+        && digits.chars().all(|c| c.is_ascii_digit())
+    {
+        let distance = if digits.is_empty() { MAX_FUZZY_DISTANCE } else { digits.parse().unwrap_or(u32::MAX) };
+        if distance > MAX_FUZZY_DISTANCE {
             return Err(invalid("search query", text, "a fuzzy edit distance of 0, 1 or 2, as in `blue~1`"));
         }
-        return Ok(Term::Fuzzy { word: phrase, distance: literal.slop });
+        return Ok(Term::Fuzzy { word: word.to_string(), distance });
     }
     if literal.prefix || phrase.contains(['*', '?']) {
         let mut pattern = String::from("^");
