@@ -43,13 +43,13 @@ fn next_handles_quartz_special_characters() -> TestResult {
         // L: the last day of the month, through a leap February.
         ("0 0 12 L * ?", "2024-01-31T12:00:00Z", &["2024-02-29T12:00:00Z", "2024-03-31T12:00:00Z", "2024-04-30T12:00:00Z"]),
         ("0 0 12 L 2 ?", "2023-01-01T00:00:00Z", &["2023-02-28T12:00:00Z", "2024-02-29T12:00:00Z", "2025-02-28T12:00:00Z"]),
-        // LW: the last weekday of the month; 31 March and 30 June 2024 are Sundays.
+        // LW: the last weekday of the month. 31 March and 30 June 2024 are Sundays.
         (
             "0 0 9 LW * ?",
             "2024-03-01T00:00:00Z",
             &["2024-03-29T09:00:00Z", "2024-04-30T09:00:00Z", "2024-05-31T09:00:00Z", "2024-06-28T09:00:00Z"],
         ),
-        // W: the nearest weekday, never in another month; 1 June 2024 is a Saturday.
+        // W: the nearest weekday, never in another month. 1 June 2024 is a Saturday.
         ("0 0 9 1W * ?", "2024-05-15T00:00:00Z", &["2024-06-03T09:00:00Z", "2024-07-01T09:00:00Z", "2024-08-01T09:00:00Z"]),
         // 31W skips the months without a 31st.
         ("0 0 9 31W * ?", "2024-03-01T00:00:00Z", &["2024-03-29T09:00:00Z", "2024-05-31T09:00:00Z", "2024-07-31T09:00:00Z"]),
@@ -58,7 +58,7 @@ fn next_handles_quartz_special_characters() -> TestResult {
         // The fifth Thursday of February needs a leap year that starts February on a Thursday.
         ("0 0 0 ? 2 5#5", "2024-01-01T00:00:00Z", &["2024-02-29T00:00:00Z", "2052-02-29T00:00:00Z"]),
         ("0 0 12 ? * MON#1", "2024-12-31T00:00:00Z", &["2025-01-06T12:00:00Z"]),
-        // nL in day-of-week: the last Monday, across a year end; L alone is Saturday.
+        // nL in day-of-week: the last Monday, across a year end. L alone is Saturday.
         ("0 0 12 ? * 2L", "2024-12-01T00:00:00Z", &["2024-12-30T12:00:00Z", "2025-01-27T12:00:00Z"]),
         ("0 0 12 ? * L", "2024-12-29T00:00:00Z", &["2025-01-04T12:00:00Z"]),
         // Names, lists, steps and the year field.
@@ -118,8 +118,8 @@ fn schedule_commands_and_serve() -> TestResult {
     assert_eq!(listed["_page"]["totalCount"], 1);
     assert_eq!(listed["children"][0]["id"], id);
 
-    // The first tick starts the schedule's clock and the next ones fire; the 24-hour rule
-    // lets only the first fire time run.
+    // The first tick starts the schedule's clock and the second one fires. The 24-hour rule
+    // skips the fire time of the third.
     let output = seg_text(&["schedule", "serve", "--workspace", workspace, "--profiles", profiles, "--interval-seconds", "1", "--ticks", "3"])?;
     let reports: Vec<Value> = output.lines().map(serde_json::from_str).collect::<Result<_, _>>()?;
     let fired: Vec<&Value> = reports.iter().flat_map(|r| r["fired"].as_array().into_iter().flatten()).collect();

@@ -17,7 +17,7 @@ fn audience(workspace: &Workspace, id: &str, pql: &str, state: Option<LifecycleS
     workspace.create_audience(new).map(|_| ())
 }
 
-fn refused(result: Result<impl std::fmt::Debug, ServiceError>) -> String {
+fn rejection(result: Result<impl std::fmt::Debug, ServiceError>) -> String {
     match result {
         Ok(value) => format!("unexpectedly allowed: {value:?}"),
         Err(error) => error.to_string(),
@@ -50,34 +50,34 @@ fn transitions_and_their_errors() -> TestResult {
     audience(&workspace, "lonely", "person.age < 18", None)?;
 
     assert_eq!(
-        refused(workspace.set_lifecycle_state("child", LifecycleState::Published)),
+        rejection(workspace.set_lifecycle_state("child", LifecycleState::Published)),
         "audience `child` cannot be published: `parent`, which it reads through inSegment, is draft; publish `parent` first"
     );
     assert_eq!(
-        refused(workspace.set_lifecycle_state("lonely", LifecycleState::Inactive)),
+        rejection(workspace.set_lifecycle_state("lonely", LifecycleState::Inactive)),
         "audience `lonely` cannot be deactivated: it is a draft; publish it first or delete it"
     );
     assert_eq!(
-        refused(workspace.set_lifecycle_state("lonely", LifecycleState::Draft)),
+        rejection(workspace.set_lifecycle_state("lonely", LifecycleState::Draft)),
         "audience `lonely` cannot be set to draft: it is draft already"
     );
 
     workspace.set_lifecycle_state("parent", LifecycleState::Published)?;
     workspace.set_lifecycle_state("child", LifecycleState::Published)?;
     assert_eq!(
-        refused(workspace.set_lifecycle_state("parent", LifecycleState::Published)),
+        rejection(workspace.set_lifecycle_state("parent", LifecycleState::Published)),
         "audience `parent` cannot be set to published: it is published already"
     );
     assert_eq!(
-        refused(workspace.set_lifecycle_state("child", LifecycleState::Draft)),
+        rejection(workspace.set_lifecycle_state("child", LifecycleState::Draft)),
         "audience `child` cannot be moved back to draft: it is published; only a new audience is a draft, so create a copy instead"
     );
     assert_eq!(
-        refused(workspace.set_lifecycle_state("parent", LifecycleState::Inactive)),
+        rejection(workspace.set_lifecycle_state("parent", LifecycleState::Inactive)),
         "audience `parent` cannot be deactivated: `child` reads it through inSegment and is published; deactivate or delete `child` first"
     );
     assert_eq!(
-        refused(workspace.set_lifecycle_state("parent", LifecycleState::Deleted)),
+        rejection(workspace.set_lifecycle_state("parent", LifecycleState::Deleted)),
         "audience `parent` cannot be deleted: `child` reads it through inSegment; delete `child` or remove that reference first"
     );
 
@@ -85,11 +85,11 @@ fn transitions_and_their_errors() -> TestResult {
     workspace.set_lifecycle_state("child", LifecycleState::Inactive)?;
     assert_eq!(workspace.set_lifecycle_state("parent", LifecycleState::Inactive)?.lifecycle_state, LifecycleState::Inactive);
     assert_eq!(
-        refused(workspace.set_lifecycle_state("child", LifecycleState::Published)),
+        rejection(workspace.set_lifecycle_state("child", LifecycleState::Published)),
         "audience `child` cannot be published: `parent`, which it reads through inSegment, is inactive; publish `parent` first"
     );
     assert_eq!(
-        refused(workspace.set_lifecycle_state("parent", LifecycleState::Draft)),
+        rejection(workspace.set_lifecycle_state("parent", LifecycleState::Draft)),
         "audience `parent` cannot be moved back to draft: it is inactive; only a new audience is a draft, so create a copy instead"
     );
     assert_eq!(workspace.evaluated_definition_ids()?, ["lonely"]);
@@ -99,7 +99,7 @@ fn transitions_and_their_errors() -> TestResult {
     // Delete the child, then the parent; a deleted audience is gone.
     assert_eq!(workspace.set_lifecycle_state("child", LifecycleState::Deleted)?.lifecycle_state, LifecycleState::Deleted);
     workspace.delete_audience("parent")?;
-    assert_eq!(refused(workspace.audience("parent")), "audience `parent` not found; list the ids with `seg audience list`");
+    assert_eq!(rejection(workspace.audience("parent")), "audience `parent` not found; list the ids with `seg audience list`");
     assert!(workspace.definition("parent").is_err());
     workspace.set_lifecycle_state("lonely", LifecycleState::Deleted)?;
     assert!(workspace.all_audiences()?.is_empty());
@@ -111,16 +111,16 @@ fn creation_states_are_checked() -> TestResult {
     let dir = tempfile::tempdir()?;
     let workspace = Workspace::open(dir.path())?;
     assert_eq!(
-        refused(audience(&workspace, "gone", "person.age > 1", Some(LifecycleState::Deleted))),
+        rejection(audience(&workspace, "gone", "person.age > 1", Some(LifecycleState::Deleted))),
         "an audience cannot be created in the deleted state; create it as draft or published"
     );
     audience(&workspace, "parent", "person.age >= 18", None)?;
     assert_eq!(
-        refused(audience(&workspace, "child", r#"inSegment("parent")"#, Some(LifecycleState::Published))),
+        rejection(audience(&workspace, "child", r#"inSegment("parent")"#, Some(LifecycleState::Published))),
         "audience `child` cannot be published: `parent`, which it reads through inSegment, is draft; publish `parent` first"
     );
     assert_eq!(
-        refused(audience(&workspace, "orphan", r#"inSegment("missing")"#, Some(LifecycleState::Published))),
+        rejection(audience(&workspace, "orphan", r#"inSegment("missing")"#, Some(LifecycleState::Published))),
         "audience `orphan` cannot be published: `missing`, which it reads through inSegment, does not exist; create it or fix the id"
     );
     Ok(())

@@ -168,6 +168,7 @@ fn export_schedule_writes_one_directory_per_run() -> TestResult {
         batch_size: 1024,
     };
     workspace.start_job(request)?.wait()?;
+
     let destination = dir.path().join("exports");
     workspace.create_schedule(NewSchedule {
         name: "daily export".to_string(),
@@ -180,6 +181,7 @@ fn export_schedule_writes_one_directory_per_run() -> TestResult {
         schedule: "0 30 2 * * ?".to_string(),
         state: ScheduleState::Active,
     })?;
+
     let clock = SimulatedClock(Rc::new(Cell::new(time("2024-03-01T00:00:00Z"))));
     let scheduler = Scheduler::new(Arc::clone(&workspace), profiles, clock.clone());
     scheduler.tick()?;

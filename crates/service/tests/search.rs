@@ -6,7 +6,7 @@ use seg_service::Workspace;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-/// A workspace with four definitions and one external audience.
+/// Creates a workspace with four definitions and one external audience.
 fn catalog() -> Result<(tempfile::TempDir, Workspace), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let workspace = Workspace::open(&dir.path().join("ws"))?;

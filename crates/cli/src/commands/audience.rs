@@ -20,7 +20,7 @@ pub struct AudienceArgs {
 
 #[derive(Subcommand)]
 enum AudienceCommand {
-    /// Store a new audience backed by a definition and print it; it is a draft unless `--state` says otherwise.
+    /// Store a new audience backed by a definition and print it. It is a draft unless `--state published` is given.
     #[command(after_help = "Examples:
   seg audience create --workspace ws --id adults --name Adults --pql 'person.age >= 18'
   seg audience create --workspace ws --id big-spenders --file testdata/cdnow/segments/big-spenders.pql --state published")]

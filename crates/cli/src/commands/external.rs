@@ -38,7 +38,7 @@ enum ExternalCommand {
         /// The CSV file.
         #[arg(long)]
         csv: PathBuf,
-        /// The CSV column that holds the identities; the other columns are payload.
+        /// The CSV column that contains the identities. The other columns are payload.
         #[arg(long)]
         identity_column: String,
         /// The identity namespace of that column, as in the profiles' `identityMap` (`email`, `CRMID`).

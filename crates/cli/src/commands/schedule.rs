@@ -41,7 +41,7 @@ enum ScheduleCommand {
         /// Comma-separated definition ids, or `*` for every definition that is not inactive.
         #[arg(long, value_delimiter = ',', required = true)]
         segments: Vec<String>,
-        /// What the schedule runs.
+        /// The kind of job the schedule runs.
         #[arg(long = "type", value_enum, default_value = "batch-segmentation")]
         kind: TypeArg,
         /// Whether the scheduler fires it.

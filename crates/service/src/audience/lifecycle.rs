@@ -72,16 +72,16 @@ impl Workspace {
             return Err(ServiceError::AudienceNotFound { id: id.to_string() });
         };
         let current = audience.lifecycle_state;
-        let refuse = |reason: String| Err(ServiceError::Lifecycle(format!("audience `{id}` cannot be {reason}")));
+        let reject = |reason: String| Err(ServiceError::Lifecycle(format!("audience `{id}` cannot be {reason}")));
         match (current, target) {
-            (from, to) if from == to => return refuse(format!("set to {to}: it is {to} already")),
+            (from, to) if from == to => return reject(format!("set to {to}: it is {to} already")),
             (_, LifecycleState::Draft) => {
-                return refuse(format!(
+                return reject(format!(
                     "moved back to draft: it is {current}; only a new audience is a draft, so create a copy instead"
                 ));
             }
             (LifecycleState::Draft, LifecycleState::Inactive) => {
-                return refuse("deactivated: it is a draft; publish it first or delete it".to_string());
+                return reject("deactivated: it is a draft; publish it first or delete it".to_string());
             }
             (_, LifecycleState::Published) => self.check_publishable(id, &audience.dependencies, &graph)?,
             (_, LifecycleState::Inactive) => check_deactivatable(audience, &graph)?,
