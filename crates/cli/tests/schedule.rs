@@ -142,6 +142,36 @@ fn schedule_commands_and_serve() -> TestResult {
 }
 
 #[test]
+fn serve_releases_lock_between_ticks() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    write_inputs(dir.path())?;
+    let workspace = dir.path().join("ws");
+    let workspace = workspace.to_str().ok_or("path")?;
+    let profiles = dir.path().join("profiles.ndjson");
+    let profiles = profiles.to_str().ok_or("path")?;
+    seg_text(&["schedule", "list", "--workspace", workspace])?;
+
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_seg"))
+        .args(["schedule", "serve", "--workspace", workspace, "--profiles", profiles, "--interval-seconds", "1", "--ticks", "4"])
+        .spawn()?;
+    let mut listed_while_serving = false;
+    for _ in 0..25 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        if serve.try_wait()?.is_some() {
+            break;
+        }
+        if seg(&["schedule", "list", "--workspace", workspace])?.status.success() {
+            listed_while_serving = serve.try_wait()?.is_none();
+            break;
+        }
+    }
+    let status = serve.wait()?;
+    assert!(status.success());
+    assert!(listed_while_serving, "another seg command ran while serve was running");
+    Ok(())
+}
+
+#[test]
 fn audience_external_and_search_commands() -> TestResult {
     let dir = tempfile::tempdir()?;
     write_inputs(dir.path())?;

@@ -1,8 +1,12 @@
 //! Audience lifecycle: every allowed and refused transition, with the dependency rules of
 //! `inSegment`.
 
+mod common;
+
+use std::sync::Arc;
+
 use seg_service::audience::{AudienceType, LifecycleState, NewAudience};
-use seg_service::{SegmentDefinition, ServiceError, Workspace};
+use seg_service::{Engine, JobRequest, SegmentDefinition, ServiceError, Workspace};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -137,5 +141,26 @@ fn definitions_from_the_definition_api_count_as_published() -> TestResult {
     let page = workspace.list_audiences(0, 10, Some("ADU"))?;
     assert_eq!(page.page.total_count, 1);
     assert_eq!(serde_json::to_value(&page)?["children"][0]["type"], "SegmentDefinition");
+    Ok(())
+}
+
+#[test]
+fn star_jobs_skip_inactive_audiences() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let profiles = common::write_profiles(dir.path())?;
+    let workspace = Arc::new(Workspace::open(&dir.path().join("ws"))?);
+    audience(&workspace, "adults", "person.age >= 18", Some(LifecycleState::Published))?;
+    audience(&workspace, "minors", "person.age < 18", Some(LifecycleState::Published))?;
+    workspace.set_lifecycle_state("minors", LifecycleState::Inactive)?;
+    let request = JobRequest {
+        profiles,
+        segments: vec!["*".to_string()],
+        now: common::time("2026-01-01T00:00:00Z").as_microsecond(),
+        engine: Engine::Columnar,
+        batch_size: 16,
+    };
+    let job = workspace.start_job(request)?.wait()?;
+    let evaluated: Vec<&str> = job.segments.iter().map(|segment| segment.segment_id.as_str()).collect();
+    assert_eq!(evaluated, ["adults"]);
     Ok(())
 }

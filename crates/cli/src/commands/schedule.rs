@@ -2,13 +2,13 @@
 //! scheduler.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Subcommand, ValueEnum};
 use seg_service::Workspace;
 use seg_service::schedule::{
-    NewSchedule, PatchOperation, QuartzCron, ScheduleProperties, ScheduleState, ScheduleType, Scheduler, SystemClock,
+    NewSchedule, PatchOperation, QuartzCron, ScheduleProperties, ScheduleState, ScheduleType, ServeOptions, SystemClock,
+    serve,
 };
 
 use crate::commands::definition::WorkspaceArg;
@@ -114,6 +114,7 @@ enum ScheduleCommand {
         count: u64,
     },
     /// Run the scheduler: fire the due active schedules at every tick, over one profile file.
+    /// The workspace is locked only during each tick, so other commands can change schedules.
     #[command(after_help = "Examples:
   seg schedule serve --workspace ws --profiles testdata/cdnow/profiles.parquet
   seg schedule serve --workspace ws --profiles profiles.ndjson --interval-seconds 1 --ticks 3")]
@@ -237,11 +238,13 @@ pub fn run(args: ScheduleArgs) -> Result<(), Failure> {
             print(&text)
         }
         ScheduleCommand::Serve { workspace, profiles, interval_seconds, ticks, duration_seconds } => {
-            let workspace = Arc::new(Workspace::open(&workspace.workspace)?);
-            let scheduler = Scheduler::new(workspace, profiles, SystemClock);
-            let interval = Duration::from_secs(interval_seconds);
+            let options = ServeOptions {
+                interval: Duration::from_secs(interval_seconds),
+                max_ticks: ticks,
+                duration: duration_seconds.map(Duration::from_secs),
+            };
             let mut failure = None;
-            scheduler.serve(interval, ticks, duration_seconds.map(Duration::from_secs), |report| {
+            serve(&workspace.workspace, &profiles, SystemClock, options, |report| {
                 if report.fired.is_empty() && report.skipped.is_empty() {
                     return;
                 }

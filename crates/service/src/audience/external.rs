@@ -1,7 +1,7 @@
 //! External audiences: identities imported from a CSV file, kept under `external/`.
 //!
-//! One CSV column holds the identity, in one identity namespace such as `email` or `CRMID`; the
-//! other columns are payload kept with each member for export and are not readable by PQL. Each
+//! One CSV column contains the identity, in one identity namespace such as `email` or `CRMID`.
+//! The other columns are kept with each member as payload, and PQL cannot read them. Each
 //! ingestion run marks its identities `realized` until `validUntil`, `ttlInDays` after the run.
 //! Jobs match a member to the profiles whose `identityMap` has that identity in that namespace.
 
@@ -109,7 +109,7 @@ pub struct IngestionRun {
     pub member_count: u64,
     /// The stages: `DATASET_INGEST` (read the file) then `PROFILE_STORE_INGEST` (store members).
     pub details: Vec<RunStage>,
-    /// Why the run failed.
+    /// The reasons the run failed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
 }
@@ -133,7 +133,9 @@ pub struct ExternalMember {
     pub last_qualification_time: String,
     /// The end of the membership, RFC 3339.
     pub valid_until: String,
-    /// The other columns of the member's row, kept for export.
+    /// The other columns of the member's row.
+    ///
+    /// NOTE: export jobs do not write the payload yet; `seg external members` prints it.
     pub payload: BTreeMap<String, String>,
 }
 
@@ -162,7 +164,7 @@ pub struct NewExternalAudience {
     pub description: Option<String>,
     /// The audience namespace; `CustomerAudienceUpload` when `None`.
     pub namespace: Option<String>,
-    /// The CSV column that holds the identities.
+    /// The CSV column that contains the identities.
     pub identity_column: String,
     /// The identity namespace of that column, such as `email`.
     pub identity_namespace: String,
@@ -240,6 +242,7 @@ impl Workspace {
         if !headers.contains(&new.identity_column) {
             return Err(missing_column(&new.identity_column, csv, &headers));
         }
+
         let id = new.id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         check_id("audience id", &id)?;
         if self.external_path(&id).exists() || self.definition(&id).is_ok() {
@@ -253,6 +256,7 @@ impl Workspace {
                 identity_ns: (*name == new.identity_column).then(|| new.identity_namespace.clone()),
             })
             .collect();
+
         let audience = ExternalAudience {
             audience_id: new.audience_id.unwrap_or_else(|| id.clone()),
             id,
@@ -270,6 +274,7 @@ impl Workspace {
         };
         write_json(&self.external_path(&audience.id), &audience)?;
         tracing::info!(id = %audience.id, name = %audience.name, "created external audience");
+
         let run = self.ingest_external(&audience.id, csv, true, now)?;
         Ok((self.external_audience(&audience.id)?, run))
     }

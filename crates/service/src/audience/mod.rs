@@ -25,7 +25,7 @@ pub use lifecycle::LifecycleState;
 /// The namespace of the audiences backed by segment definitions.
 pub const PLATFORM_NAMESPACE: &str = "AEPSegments";
 
-/// Where an audience comes from.
+/// The origin of an audience.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AudienceType {
     /// Backed by a segment definition of this workspace.
@@ -158,20 +158,29 @@ impl Workspace {
         }
     }
 
-    /// Returns the ids of the definitions that jobs evaluate for `*`: every definition that
-    /// is not inactive.
+    /// Returns the definitions that jobs evaluate for `*`: every definition that is not
+    /// inactive, sorted by id.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error when a definition or lifecycle file cannot be read.
+    pub fn evaluated_definitions(&self) -> Result<Vec<SegmentDefinition>, ServiceError> {
+        let mut evaluated = Vec::new();
+        for definition in self.all_definitions()? {
+            if self.definition_state(&definition.id)? != LifecycleState::Inactive {
+                evaluated.push(definition);
+            }
+        }
+        Ok(evaluated)
+    }
+
+    /// Returns the ids of [`Workspace::evaluated_definitions`].
     ///
     /// # Errors
     ///
     /// Returns an error when a definition or lifecycle file cannot be read.
     pub fn evaluated_definition_ids(&self) -> Result<Vec<String>, ServiceError> {
-        let mut ids = Vec::new();
-        for definition in self.all_definitions()? {
-            if self.definition_state(&definition.id)? != LifecycleState::Inactive {
-                ids.push(definition.id);
-            }
-        }
-        Ok(ids)
+        Ok(self.evaluated_definitions()?.into_iter().map(|definition| definition.id).collect())
     }
 
     /// Creates a definition-backed audience in the given state, draft by default.

@@ -15,7 +15,7 @@ use crate::export_writer::ExportFormat;
 use crate::workspace::{Workspace, check_id, json_files};
 
 pub use cron::QuartzCron;
-pub use scheduler::{Clock, FiredRun, Scheduler, SystemClock, TickReport};
+pub use scheduler::{Clock, FiredRun, Scheduler, ServeOptions, SystemClock, TickReport, serve};
 
 /// What a schedule runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

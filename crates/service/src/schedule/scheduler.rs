@@ -5,10 +5,10 @@
 //! the schedule runs once for it, however many fire times the scheduler missed while it was
 //! stopped, and `checkedUntil` moves to `now`. A schedule seen for the first time, or again
 //! after being inactive, starts at `now`, so the fire times it missed while inactive never run.
-//! A schedule runs at most once per 24 hours: a fire time less than 24 hours after the fire
+//! A schedule runs at most once per 24 hours, because a fire time less than 24 hours after the fire
 //! time of its last run is skipped.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
@@ -55,7 +55,7 @@ pub struct Scheduler<C: Clock> {
     batch_size: usize,
 }
 
-/// What one tick did.
+/// The outcome of one tick.
 #[derive(Clone, Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TickReport {
@@ -101,7 +101,7 @@ pub struct SkippedRun {
     pub schedule_id: String,
     /// The fire time, RFC 3339.
     pub fire_time: String,
-    /// Why it did not run.
+    /// The reason it did not run.
     pub reason: String,
 }
 
@@ -125,43 +125,6 @@ impl<C: Clock> Scheduler<C> {
             self.handle(schedule, now, &mut report)?;
         }
         Ok(report)
-    }
-
-    /// Ticks every `interval` until `max_ticks` ticks ran or `duration` passed, whichever
-    /// comes first; with neither, runs until the process ends.
-    ///
-    /// # Errors
-    ///
-    /// Returns the first error of a tick.
-    pub fn serve(
-        &self,
-        interval: Duration,
-        max_ticks: Option<u64>,
-        duration: Option<Duration>,
-        mut on_tick: impl FnMut(&TickReport),
-    ) -> Result<u64, ServiceError> {
-        let started = Instant::now();
-        let deadline = duration.map(|duration| started + duration);
-        let mut ticks = 0;
-        tracing::info!(workspace = %self.workspace.root().display(), ?interval, "scheduler started");
-        loop {
-            let report = self.tick()?;
-            ticks += 1;
-            on_tick(&report);
-            if max_ticks.is_some_and(|max| ticks >= max) {
-                break;
-            }
-            let wake = Instant::now() + interval;
-            if deadline.is_some_and(|deadline| wake > deadline) {
-                if let Some(deadline) = deadline {
-                    std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
-                }
-                break;
-            }
-            std::thread::sleep(interval);
-        }
-        tracing::info!(ticks, "scheduler stopped");
-        Ok(ticks)
     }
 
     fn handle(&self, mut schedule: Schedule, now: Timestamp, report: &mut TickReport) -> Result<(), ServiceError> {
@@ -288,6 +251,64 @@ impl<C: Clock> Scheduler<C> {
         let job = self.workspace.run_export(&request, &AtomicBool::new(false))?;
         Ok(RunJob { id: job.id, status: job.status })
     }
+}
+
+/// When [`serve`] stops.
+#[derive(Clone, Copy, Debug)]
+pub struct ServeOptions {
+    /// The time between ticks.
+    pub interval: Duration,
+    /// Stop after this many ticks.
+    pub max_ticks: Option<u64>,
+    /// Stop after this much time.
+    pub duration: Option<Duration>,
+}
+
+/// Runs the scheduler over the workspace at `dir` every `options.interval`, until
+/// `max_ticks` ticks ran or `duration` passed; with neither, until the process ends. Returns
+/// the number of ticks.
+///
+/// The workspace lock is taken for each tick and released between ticks, so other `seg`
+/// commands can change schedules and definitions meanwhile. A tick that finds the workspace
+/// locked by another process is skipped with a warning.
+///
+/// # Errors
+///
+/// Returns the first error of a tick other than a locked workspace.
+pub fn serve<C: Clock + Clone>(
+    dir: &Path,
+    profiles: &Path,
+    clock: C,
+    options: ServeOptions,
+    mut on_tick: impl FnMut(&TickReport),
+) -> Result<u64, ServiceError> {
+    let deadline = options.duration.map(|duration| Instant::now() + duration);
+    let mut ticks = 0;
+    tracing::info!(workspace = %dir.display(), interval = ?options.interval, "scheduler started");
+    loop {
+        match Workspace::open(dir) {
+            Ok(workspace) => {
+                let scheduler = Scheduler::new(Arc::new(workspace), profiles.to_path_buf(), clock.clone());
+                on_tick(&scheduler.tick()?);
+            }
+            Err(error @ ServiceError::Locked { .. }) => tracing::warn!(%error, "skipping a scheduler tick"),
+            Err(error) => return Err(error),
+        }
+        ticks += 1;
+        if options.max_ticks.is_some_and(|max| ticks >= max) {
+            break;
+        }
+        let wake = Instant::now() + options.interval;
+        match deadline {
+            Some(deadline) if wake > deadline => {
+                std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+                break;
+            }
+            _ => std::thread::sleep(options.interval),
+        }
+    }
+    tracing::info!(ticks, "scheduler stopped");
+    Ok(ticks)
 }
 
 /// Counts the fire times in `(since, until]`, up to [`MAX_COUNTED_MISSES`].
