@@ -44,7 +44,8 @@ pub enum ScheduleState {
 pub struct ScheduleProperties {
     /// Definition ids, or `["*"]` for every definition that is not inactive.
     pub segments: Vec<String>,
-    /// For export schedules, the directory that receives one subdirectory per run.
+    /// For export schedules, the directory that receives one subdirectory per run; stored as
+    /// an absolute path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination: Option<PathBuf>,
     /// For export schedules, the file format: `parquet`, `ndjson` or `csv`.
@@ -161,7 +162,10 @@ impl Workspace {
     /// Returns [`ServiceError::InvalidParameter`] for an empty name, an invalid cron
     /// expression, missing segments or an export schedule without destination or format, and
     /// [`ServiceError::DefinitionNotFound`] for an unknown segment id.
-    pub fn create_schedule(&self, new: NewSchedule) -> Result<Schedule, ServiceError> {
+    pub fn create_schedule(&self, mut new: NewSchedule) -> Result<Schedule, ServiceError> {
+        // A relative destination is stored as absolute, so runs write to the same place
+        // whatever the working directory of `seg schedule serve`.
+        new.properties.destination = new.properties.destination.map(|path| std::path::absolute(&path).unwrap_or(path));
         if new.name.trim().is_empty() {
             return Err(invalid("schedule name", &new.name, "a non-empty name"));
         }
