@@ -1,7 +1,8 @@
 //! End-to-end checks of `seg schedule`, `seg audience`, `seg external` and `seg search`.
 //!
-//! The expected fire times of `seg schedule next` were worked out from the calendar, apart from
-//! the engine: for example 31 March 2024 is a Sunday, so `LW` and `31W` fire on Friday the 29th.
+//! The expected fire times of `seg schedule next` were worked out from the calendar,
+//! independently of the cron engine. For example, 31 March 2024 is a Sunday, so `LW` and `31W`
+//! fire on Friday the 29th.
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -2,9 +2,9 @@
 //!
 //! An expression has 6 or 7 space-separated fields: `seconds minutes hours day-of-month month
 //! day-of-week [year]`. Day-of-week counts 1 = Sunday to 7 = Saturday, as in Quartz. The
-//! `croner` crate evaluates the fields; this module adds the Quartz rules it does not check:
-//! exactly one of day-of-month and day-of-week is `?`, `L` alone in day-of-week is Saturday,
-//! and years lie in 1970 to 2099.
+//! `croner` crate (4.0, in its Quartz weekday mode) evaluates the fields. This module checks
+//! three Quartz rules itself: exactly one of day-of-month and day-of-week is `?`, `L` alone in
+//! day-of-week is Saturday, and years lie in 1970 to 2099.
 
 use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
