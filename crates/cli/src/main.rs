@@ -56,6 +56,14 @@ enum Command {
     ConvertCdnow(commands::convert::ConvertArgs),
     /// Convert a definition between PQL text and pql/json.
     Convert(commands::convert_pql::ConvertPqlArgs),
+    /// Manage cron schedules, print their fire times and run the scheduler.
+    Schedule(commands::schedule::ScheduleArgs),
+    /// Create audiences and move them through draft, published, inactive and deleted.
+    Audience(commands::audience::AudienceArgs),
+    /// Import external audiences from CSV files.
+    External(commands::external::ExternalArgs),
+    /// Search audiences by name, description, id and folder.
+    Search(commands::search::SearchArgs),
 }
 
 /// A failure the CLI reports on stderr before exiting with status 1.
@@ -86,6 +94,10 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(args),
         Command::ConvertCdnow(args) => commands::convert::run(args),
         Command::Convert(args) => commands::convert_pql::run(args),
+        Command::Schedule(args) => commands::schedule::run(args),
+        Command::Audience(args) => commands::audience::run(args),
+        Command::External(args) => commands::external::run(args),
+        Command::Search(args) => commands::search::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

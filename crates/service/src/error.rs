@@ -106,6 +106,17 @@ pub enum ServiceError {
     #[error("evaluation failed: {0}")]
     Evaluation(String),
 
+    /// No audience has the requested id.
+    #[error("audience `{id}` not found; list the ids with `seg audience list`")]
+    AudienceNotFound {
+        /// The requested id.
+        id: String,
+    },
+
+    /// A lifecycle change that the audience's state or its dependencies do not allow.
+    #[error("{0}")]
+    Lifecycle(String),
+
     /// The job thread ended without a result.
     #[error("the thread of segment job `{id}` panicked; see the log for the cause")]
     JobPanicked {

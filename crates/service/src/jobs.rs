@@ -40,8 +40,11 @@ impl JobStatus {
 pub struct SegmentJob {
     /// The job id, a UUID v4.
     pub id: String,
-    /// Always `api` here.
+    /// `api` for a job started on request, `scheduler` for one started by a schedule.
     pub source: String,
+    /// The schedule run that started the job; absent for jobs started on request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<JobProperties>,
     /// The lifecycle status.
     pub status: JobStatus,
     /// The evaluation time, RFC 3339; what `now` means in the expressions.
@@ -61,6 +64,16 @@ pub struct SegmentJob {
     pub update_time: i64,
     /// Last update time in seconds since the Unix epoch.
     pub update_epoch: i64,
+}
+
+/// The `properties` of a job started by a schedule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobProperties {
+    /// The schedule.
+    pub schedule_id: String,
+    /// The run of the schedule, shared by the jobs it started.
+    pub run_id: String,
 }
 
 /// One entry of a job's `segments`.

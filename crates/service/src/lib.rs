@@ -5,6 +5,7 @@
 //! with [`Workspace::start_job`] and wait on its [`JobHandle`].
 
 pub mod atomic;
+pub mod audience;
 pub mod catalog;
 pub mod definition;
 pub mod engine;
@@ -19,6 +20,8 @@ pub mod preview;
 pub mod query;
 pub mod runner;
 pub mod sample;
+pub mod schedule;
+pub mod search;
 pub mod workspace;
 
 pub use catalog::{DefinitionPage, ListQuery, PageInfo};
@@ -28,7 +31,7 @@ pub use error::ServiceError;
 pub use export::{ExportJob, ExportRequest, request_export_cancel};
 pub use export_writer::ExportFormat;
 pub use estimate::{EstimateRequest, EstimateResponse, SamplingPolicy, estimate};
-pub use jobs::{JobMetrics, JobStatus, SegmentJob, StatusCounts, request_cancel};
+pub use jobs::{JobMetrics, JobProperties, JobStatus, SegmentJob, StatusCounts, request_cancel};
 pub use membership::{Membership, MembershipStatus, SegmentMemberships};
 pub use preview::{PreviewRequest, PreviewResponse, preview};
 pub use query::Target;

@@ -70,11 +70,12 @@ pub fn target_definitions(
     Ok((definitions, id))
 }
 
-/// Loads the requested definitions (`*` = all) and, transitively, every definition they read
-/// through `inSegment`. The engine orders them so dependencies are evaluated first.
+/// Loads the requested definitions (`*` = all that are not inactive) and, transitively,
+/// every definition they read through `inSegment`. The engine orders them so dependencies
+/// are evaluated first.
 pub(crate) fn resolve(workspace: &Workspace, requested: &[String], schema: &Schema) -> Result<Vec<SegmentDefinition>, ServiceError> {
     let mut definitions = if requested.iter().any(|id| id == "*") {
-        workspace.all_definitions()?
+        workspace.evaluated_definitions()?
     } else {
         let mut seen = BTreeSet::new();
         let mut list = Vec::new();

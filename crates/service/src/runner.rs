@@ -13,7 +13,7 @@ use seg_eval::EvalContext;
 use crate::definition::SegmentDefinition;
 use crate::engine::{self, Engine, RunOptions};
 use crate::error::ServiceError;
-use crate::jobs::{JobErrorEntry, JobMetrics, JobStatus, SegmentInfo, SegmentJob, TimeSpan, cancel_marker};
+use crate::jobs::{JobErrorEntry, JobMetrics, JobProperties, JobStatus, SegmentInfo, SegmentJob, TimeSpan, cancel_marker};
 use crate::membership::{format_micros, update_memberships};
 use crate::query::{engine_definitions, resolve};
 use crate::workspace::{Workspace, WorkspaceState};
@@ -82,6 +82,19 @@ impl Workspace {
     /// Returns [`ServiceError::JobRunning`] when this workspace runs a job already, and a
     /// file error when the job record cannot be written.
     pub fn start_job(self: &Arc<Self>, request: JobRequest) -> Result<JobHandle, ServiceError> {
+        self.start_job_with(request, None)
+    }
+
+    /// Starts a job for a schedule run, with `source` `scheduler` and the run's `properties`.
+    ///
+    /// # Errors
+    ///
+    /// Returns the errors of [`Workspace::start_job`].
+    pub fn start_scheduled_job(self: &Arc<Self>, request: JobRequest, properties: JobProperties) -> Result<JobHandle, ServiceError> {
+        self.start_job_with(request, Some(properties))
+    }
+
+    fn start_job_with(self: &Arc<Self>, request: JobRequest, properties: Option<JobProperties>) -> Result<JobHandle, ServiceError> {
         let id = uuid::Uuid::new_v4().to_string();
         {
             let mut running = self.running_job.lock().map_err(|_| ServiceError::JobPanicked { id: id.clone() })?;
@@ -93,7 +106,8 @@ impl Workspace {
         let created = jiff::Timestamp::now().as_millisecond();
         let job = SegmentJob {
             id: id.clone(),
-            source: "api".to_string(),
+            source: if properties.is_some() { "scheduler" } else { "api" }.to_string(),
+            properties,
             status: JobStatus::New,
             evaluation_time: format_micros(request.now),
             profiles: request.profiles.clone(),
@@ -196,7 +210,10 @@ impl JobContext {
         self.workspace.save_state(&WorkspaceState { profiles: Some(profiles) })?;
 
         let stored = resolve(&self.workspace, &request.segments, &schema)?;
-        let definitions = engine_definitions(&stored, Some(&self.workspace));
+        let external = self.workspace.external_inputs(&stored, request.now)?;
+        let schema = external.extend_schema(&schema)?;
+        let mut definitions = engine_definitions(&stored, Some(&self.workspace));
+        definitions.extend(external.definitions());
         let segments = engine::compile(definitions, &schema).map_err(|errors| ServiceError::Compile(errors.join("\n")))?;
         let by_id: HashMap<&str, &SegmentDefinition> = stored.iter().map(|d| (d.id.as_str(), d)).collect();
         let segmentation_start = jiff::Timestamp::now().as_millisecond();
@@ -212,7 +229,7 @@ impl JobContext {
         })?;
 
         let context = EvalContext { now: request.now };
-        let batches = reader.map(|batch| batch.map_err(|e| e.to_string()));
+        let batches = reader.map(|batch| batch.map_err(|e| e.to_string()).and_then(|batch| external.extend_batch(batch)));
         let run_options = RunOptions { engine: request.engine, collect_ids: false, collect_keys: true };
         let outcome = engine::run(batches, &segments, &context, run_options, |_| {
             if self.cancel_requested(&job_id) { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
@@ -226,6 +243,9 @@ impl JobContext {
         let mut metrics = JobMetrics::default();
         for (index, segment) in segments.iter().enumerate() {
             let id = &segment.definition.id;
+            if external.contains(id) {
+                continue;
+            }
             let before = self.workspace.memberships(id)?;
             let (after, counts) = update_memberships(&before, &job_id, &keys, &outcome.members[index], request.now);
             self.workspace.save_memberships(&after)?;

@@ -1,16 +1,20 @@
 //! One module per `seg` subcommand.
 
+pub mod audience;
 pub mod convert;
 pub mod convert_pql;
 pub mod definition;
 pub mod estimate;
 pub mod eval;
 pub mod export;
+pub mod external;
 pub mod explain;
 pub mod job;
 pub mod membership;
 pub mod parse;
 pub mod preview;
+pub mod schedule;
+pub mod search;
 pub mod validate;
 
 /// The evaluator of the plans, as a command-line value.

@@ -1,0 +1,147 @@
+//! External audiences: CSV import, ingestion runs, validity and use through `inSegment` in a job.
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use seg_service::audience::{LifecycleState, NewExternalAudience, RunStatus};
+use seg_service::{Engine, JobRequest, MembershipStatus, SegmentDefinition, Workspace};
+
+use common::{time, write_profiles};
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+const VIP_CSV: &str = "email,tier\nann@example.com,gold\ndan@example.com,silver\n,bronze\nzed@example.com,gold\n";
+
+fn new_vip(ttl: Option<u32>) -> NewExternalAudience {
+    NewExternalAudience {
+        id: Some("vip-upload".to_string()),
+        name: "VIP upload".to_string(),
+        identity_column: "email".to_string(),
+        identity_namespace: "email".to_string(),
+        ttl_in_days: ttl,
+        ..NewExternalAudience::default()
+    }
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> std::io::Result<std::path::PathBuf> {
+    let path = dir.join(name);
+    std::fs::write(&path, text)?;
+    Ok(path)
+}
+
+fn job(workspace: &Arc<Workspace>, profiles: &Path, now: &str) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    let request = JobRequest {
+        profiles: profiles.to_path_buf(),
+        segments: vec!["adult-vips".to_string()],
+        now: time(now).as_microsecond(),
+        engine: Engine::Columnar,
+        batch_size: 2,
+    };
+    workspace.start_job(request)?.wait()?;
+    let stored = workspace.memberships("adult-vips")?;
+    Ok(stored.members.into_iter().filter(|(_, m)| m.status == MembershipStatus::Realized).map(|(id, _)| id).collect())
+}
+
+#[test]
+fn csv_import_records_run_and_members() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let workspace = Workspace::open(&dir.path().join("ws"))?;
+    let csv = write(dir.path(), "vip.csv", VIP_CSV)?;
+    let now = time("2026-01-10T00:00:00Z");
+    let (audience, run) = workspace.create_external_audience(new_vip(None), &csv, now)?;
+    assert_eq!(audience.ttl_in_days, 30);
+    assert_eq!(audience.lifecycle_state, LifecycleState::Published);
+    assert_eq!(audience.namespace, "CustomerAudienceUpload");
+    assert_eq!(run.status, RunStatus::Success);
+    assert_eq!((run.rows_read, run.rows_skipped, run.member_count), (4, 1, 3));
+    let stages: Vec<&str> = run.details.iter().map(|d| d.stage.as_str()).collect();
+    assert_eq!(stages, ["DATASET_INGEST", "PROFILE_STORE_INGEST"]);
+
+    let members = workspace.external_members("vip-upload")?;
+    let ann = &members.members["ann@example.com"];
+    assert_eq!(ann.status, MembershipStatus::Realized);
+    assert_eq!(ann.valid_until, "2026-02-09T00:00:00Z");
+    assert_eq!(ann.payload["tier"], "gold");
+    assert!(!ann.payload.contains_key("email"));
+
+    let view = serde_json::to_value(workspace.audience("vip-upload")?)?;
+    assert_eq!(view["type"], "ExternalSegment");
+    assert_eq!(view["originName"], "CUSTOM_UPLOAD");
+    Ok(())
+}
+
+#[test]
+fn external_audience_in_a_job_through_in_segment() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let profiles = write_profiles(dir.path())?;
+    let workspace = Arc::new(Workspace::open(&dir.path().join("ws"))?);
+    let csv = write(dir.path(), "vip.csv", VIP_CSV)?;
+    workspace.create_external_audience(new_vip(Some(10)), &csv, time("2026-01-10T00:00:00Z"))?;
+    let mut definition = SegmentDefinition::new("adult VIPs", r#"inSegment("vip-upload") and person.age >= 18"#);
+    definition.id = "adult-vips".to_string();
+    workspace.create_definition(definition)?;
+
+    assert_eq!(job(&workspace, &profiles, "2026-01-15T00:00:00Z")?, ["p1"]);
+    let last = workspace.jobs()?.into_iter().next().ok_or("a job")?;
+    assert!(!last.metrics.segmented_profile_counter.contains_key("vip-upload"), "external memberships are not rewritten");
+    assert_eq!(workspace.audience("vip-upload")?.dependents, ["adult-vips"]);
+
+    // After `validUntil`, the import no longer counts.
+    assert!(job(&workspace, &profiles, "2026-01-21T00:00:00Z")?.is_empty());
+
+    // A differential run adds bob and renews ann.
+    let more = write(dir.path(), "more.csv", "email,tier\nbob@example.com,gold\nann@example.com,gold\n")?;
+    let run = workspace.ingest_external("vip-upload", &more, true, time("2026-01-20T00:00:00Z"))?;
+    assert_eq!(run.member_count, 4);
+    assert_eq!(job(&workspace, &profiles, "2026-01-21T00:00:00Z")?, ["p1", "p2"]);
+
+    // A full run replaces the members.
+    let only_bob = write(dir.path(), "bob.csv", "email,tier\nbob@example.com,gold\n")?;
+    workspace.ingest_external("vip-upload", &only_bob, false, time("2026-01-20T00:00:00Z"))?;
+    assert_eq!(job(&workspace, &profiles, "2026-01-22T00:00:00Z")?, ["p2"]);
+
+    let message = workspace.delete_audience("vip-upload").err().map(|e| e.to_string()).unwrap_or_default();
+    assert_eq!(
+        message,
+        "audience `vip-upload` cannot be deleted: `adult-vips` reads it through inSegment; delete `adult-vips` or remove that reference first"
+    );
+    Ok(())
+}
+
+#[test]
+fn ttl_and_columns_are_checked() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let workspace = Workspace::open(&dir.path().join("ws"))?;
+    let csv = write(dir.path(), "vip.csv", VIP_CSV)?;
+    let now = time("2026-01-10T00:00:00Z");
+    for ttl in [0, 91] {
+        let message = workspace.create_external_audience(new_vip(Some(ttl)), &csv, now).err().map(|e| e.to_string());
+        assert_eq!(message, Some(format!("invalid ttlInDays \"{ttl}\": a whole number of days from 1 to 90; the default is 30")));
+    }
+    let mut wrong_column = new_vip(None);
+    wrong_column.identity_column = "mail".to_string();
+    let message = workspace.create_external_audience(wrong_column, &csv, now).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(message.starts_with("invalid identity column \"mail\": a column of the header of"), "{message}");
+    assert!(message.ends_with("which has: email, tier"), "{message}");
+    assert!(workspace.external_audiences()?.is_empty(), "nothing is stored after a rejected create");
+
+    workspace.create_external_audience(new_vip(Some(90)), &csv, now)?;
+    assert_eq!(workspace.set_external_ttl("vip-upload", 1)?.ttl_in_days, 1);
+    assert!(workspace.set_external_ttl("vip-upload", 100).is_err());
+
+    // A later file without the identity column makes a FAILED run and keeps the members.
+    let bad = write(dir.path(), "bad.csv", "mail\nx@example.com\n")?;
+    let run = workspace.ingest_external("vip-upload", &bad, true, now)?;
+    assert_eq!(run.status, RunStatus::Failed);
+    assert!(run.errors[0].starts_with("invalid identity column \"email\""), "{:?}", run.errors);
+    assert_eq!(workspace.external_members("vip-upload")?.members.len(), 3);
+
+    for _ in 0..8 {
+        workspace.ingest_external("vip-upload", &csv, true, now)?;
+    }
+    let message = workspace.ingest_external("vip-upload", &csv, true, now).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(message.ends_with("at most 10 runs per external audience; create a new external audience for more imports"), "{message}");
+    Ok(())
+}
