@@ -1,10 +1,12 @@
 //! End-to-end checks of `seg definition`, `seg job` and `seg membership` on the bundled CDNOW
 //! profiles, including a `seg` process killed during a job.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use seg_service::{Membership, MembershipStatus, Workspace};
 use serde_json::Value;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -40,6 +42,11 @@ fn create_cdnow_definitions(workspace: &str) -> TestResult {
 
 fn run_job(workspace: &str, now: &str) -> Result<Value, Box<dyn std::error::Error>> {
     seg_json(&["job", "run", "--workspace", workspace, "--profiles", PROFILES, "--segments", "*", "--now", now, "--json"])
+}
+
+/// Reads the memberships of one segment keyed by profile id, taking the workspace lock.
+fn memberships(workspace: &Path, segment: &str) -> Result<BTreeMap<String, Membership>, Box<dyn std::error::Error>> {
+    Ok(Workspace::open(workspace)?.membership_map(segment)?)
 }
 
 fn temporary_files(dir: &Path) -> Result<Vec<PathBuf>, std::io::Error> {
@@ -78,9 +85,8 @@ fn jobs_at_two_times_update_memberships() -> TestResult {
     assert_eq!(paged["_page"]["totalCount"], 2);
     assert_eq!(paged["children"][0]["id"], july["id"]);
 
-    let memberships: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("memberships/lapsed-customers.json"))?)?;
-    let members = memberships["members"].as_object().ok_or("no members")?;
-    let (exited_id, _) = members.iter().find(|(_, m)| m["status"] == "exited").ok_or("no exited member")?;
+    let members = memberships(dir.path(), "lapsed-customers")?;
+    let (exited_id, _) = members.iter().find(|(_, m)| m.status == MembershipStatus::Exited).ok_or("no exited member")?;
     let map = seg_json(&["membership", "--workspace", workspace, exited_id])?;
     assert_eq!(map["ups"]["lapsed-customers"]["status"], "exited");
     assert_eq!(map["ups"]["lapsed-customers"]["lastQualificationTime"], "1998-07-01T00:00:00Z");
@@ -214,7 +220,7 @@ fn killed_job_leaves_workspace_consistent() -> TestResult {
     let workspace = dir.path().to_str().ok_or("temporary path is not UTF-8")?;
     create_cdnow_definitions(workspace)?;
     run_job(workspace, "1998-03-01T00:00:00Z")?;
-    let before = std::fs::read_to_string(dir.path().join("memberships/lapsed-customers.json"))?;
+    let before = memberships(dir.path(), "lapsed-customers")?;
 
     // The reference engine with one profile per batch is slow enough to be killed mid-job.
     let mut child = Command::new(env!("CARGO_BIN_EXE_seg"))
@@ -233,7 +239,7 @@ fn killed_job_leaves_workspace_consistent() -> TestResult {
     let newest = &jobs["children"][0];
     assert_eq!(newest["status"], "FAILED");
     assert_eq!(newest["errors"][0]["code"], "INTERRUPTED");
-    let after = std::fs::read_to_string(dir.path().join("memberships/lapsed-customers.json"))?;
+    let after = memberships(dir.path(), "lapsed-customers")?;
     assert_eq!(after, before);
     assert_eq!(temporary_files(dir.path())?, Vec::<PathBuf>::new());
     Ok(())

@@ -87,13 +87,6 @@ pub enum ServiceError {
         id: String,
     },
 
-    /// A segment job is already running in this process on the same workspace.
-    #[error("segment job `{id}` is still running in this workspace; wait for it or cancel it")]
-    JobRunning {
-        /// The running job.
-        id: String,
-    },
-
     /// Reading the profiles failed.
     #[error(transparent)]
     Profiles(#[from] seg_io::IoError),

@@ -118,7 +118,7 @@ pub fn estimate(request: &EstimateRequest, workspace: Option<&Workspace>) -> Res
     }
     let (definitions, target_id) = target_definitions(&request.target, workspace, &schema)?;
     let batches = seg_io::open(&request.profiles, &options)?.map(|batch| batch.map_err(|e| e.to_string()));
-    let definitions = engine_definitions(&definitions, workspace);
+    let definitions = engine_definitions(&definitions, workspace)?;
     estimate_batches(batches, total_rows, &schema, definitions, &target_id, request.now, &request.policy)
 }
 

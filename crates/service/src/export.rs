@@ -1,12 +1,13 @@
 //! Export jobs: write the members of chosen segments, filtered by membership status and
 //! qualification time, with chosen fields, to Parquet, NDJSON or CSV files.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use arrow::array::{AsArray, BooleanArray, RecordBatch};
 use arrow::compute::filter_record_batch;
+use roaring::RoaringBitmap;
 use serde::{Deserialize, Serialize};
 
 use crate::atomic::{read_json, write_json};
@@ -14,7 +15,7 @@ use crate::engine::namespace_counts;
 use crate::error::ServiceError;
 use crate::export_writer::{ExportFormat, OutputFile, project, projected_schema};
 use crate::jobs::{JobErrorEntry, JobStatus, TimeSpan};
-use crate::membership::{Membership, MembershipStatus};
+use crate::membership::{MembershipStatus, ProfileIds};
 use crate::workspace::{Workspace, check_id, json_files};
 
 /// The input of an export job.
@@ -202,14 +203,15 @@ impl Workspace {
             if stored.job_id.is_empty() && self.definition(segment).is_err() {
                 return Err(ServiceError::DefinitionNotFound { id: segment.clone() });
             }
-            let ids: HashSet<String> =
-                stored.members.into_iter().filter(|(_, m)| selected(m, request)).map(|(id, _)| id).collect();
-            selections.push((segment.clone(), ids));
+            let keys: RoaringBitmap =
+                stored.iter().filter(|(_, status, time)| selected(*status, *time, request)).map(|(key, _, _)| key).collect();
+            selections.push((segment.clone(), keys));
         }
         if !request.segment_per_batch {
-            let union: HashSet<String> = selections.drain(..).flat_map(|(_, ids)| ids).collect();
+            let union = selections.drain(..).fold(RoaringBitmap::new(), |union, (_, keys)| union | keys);
             selections.push((String::new(), union));
         }
+        let ids = self.profile_ids()?;
 
         let options = seg_io::ReadOptions { batch_size: request.batch_size.max(1) };
         let reader = seg_io::open(&request.profiles, &options)?;
@@ -229,8 +231,8 @@ impl Workspace {
                 return Ok(false);
             }
             let batch = batch?;
-            for ((_, ids), output) in selections.iter().zip(outputs.iter_mut()) {
-                let rows = write_members(&batch, ids, &schema, request, output)?;
+            for ((_, keys), output) in selections.iter().zip(outputs.iter_mut()) {
+                let rows = write_members(&batch, &ids, keys, &schema, request, output)?;
                 merge_counts(metrics, rows);
             }
         }
@@ -244,10 +246,12 @@ impl Workspace {
     }
 }
 
-/// Filters one batch to the members in `ids`, writes them, and returns their namespace counts.
+/// Filters one batch to the profiles whose key is in `keys`, writes them, and returns their
+/// namespace counts.
 fn write_members(
     batch: &RecordBatch,
-    ids: &HashSet<String>,
+    ids: &ProfileIds,
+    keys: &RoaringBitmap,
     schema: &arrow::datatypes::SchemaRef,
     request: &ExportRequest,
     output: &mut OutputFile,
@@ -255,7 +259,8 @@ fn write_members(
     let Some(id_column) = batch.column_by_name("_id").and_then(|c| c.as_string_opt::<i32>()) else {
         return Err(ServiceError::Evaluation("the profiles have no string `_id` column; exports match members by `_id`".to_string()));
     };
-    let mut mask: BooleanArray = id_column.iter().map(|id| Some(id.is_some_and(|id| ids.contains(id)))).collect();
+    let mut mask: BooleanArray =
+        id_column.iter().map(|id| Some(id.and_then(|id| ids.key(id)).is_some_and(|key| keys.contains(key)))).collect();
     if !request.empty_profiles && !request.fields.is_empty() {
         let projected = project(batch, schema, &request.fields)?;
         let non_empty = non_empty_mask(&projected);
@@ -286,18 +291,10 @@ fn merge_counts(metrics: &mut ExportMetrics, counts: BTreeMap<String, u64>) {
     }
 }
 
-fn selected(membership: &Membership, request: &ExportRequest) -> bool {
-    if !request.statuses.contains(&membership.status) {
-        return false;
-    }
-    if request.qualified_from.is_none() && request.qualified_until.is_none() {
-        return true;
-    }
-    let Ok(time) = membership.last_qualification_time.parse::<jiff::Timestamp>() else {
-        return false;
-    };
-    let micros = time.as_microsecond();
-    request.qualified_from.is_none_or(|from| micros >= from) && request.qualified_until.is_none_or(|until| micros <= until)
+fn selected(status: MembershipStatus, time: i64, request: &ExportRequest) -> bool {
+    request.statuses.contains(&status)
+        && request.qualified_from.is_none_or(|from| time >= from)
+        && request.qualified_until.is_none_or(|until| time <= until)
 }
 
 fn new_record(request: &ExportRequest, created: i64) -> ExportJob {

@@ -213,6 +213,7 @@ pub(crate) fn cancel_marker(dir: &Path, id: &str) -> PathBuf {
 /// process can be running them.
 pub(crate) fn recover_interrupted(workspace: &Workspace) -> Result<(), ServiceError> {
     remove_temporary_files(workspace.root(), true)?;
+    workspace.remove_unreferenced_memberships_on_open()?;
     crate::export::recover_interrupted_exports(workspace)?;
     for mut job in workspace.jobs()? {
         if job.status.is_final() {
@@ -222,7 +223,7 @@ pub(crate) fn recover_interrupted(workspace: &Workspace) -> Result<(), ServiceEr
         job.status = JobStatus::Failed;
         job.errors.push(JobErrorEntry {
             code: "INTERRUPTED".to_string(),
-            msg: "the seg process ended before the job finished; memberships are unchanged; run the job again".to_string(),
+            msg: "the seg process ended before the job finished; run the job again".to_string(),
         });
         job.update_time = jiff::Timestamp::now().as_millisecond();
         job.update_epoch = job.update_time / 1000;

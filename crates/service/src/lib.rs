@@ -7,6 +7,7 @@
 pub mod atomic;
 pub mod catalog;
 pub mod definition;
+pub mod definition_file;
 pub mod engine;
 pub mod error;
 pub mod estimate;
@@ -22,7 +23,9 @@ pub mod sample;
 pub mod workspace;
 
 pub use catalog::{DefinitionPage, ListQuery, PageInfo};
-pub use definition::{EvaluationInfo, Expression, SchemaName, SegmentDefinition};
+pub use definition::{Expression, SchemaName, SegmentDefinition};
+pub use definition_file::{DefinitionFile, load_definition_dir, load_definition_file, read_definition_file};
+pub use seg_plan::EvaluationInfo;
 pub use engine::{CompiledSegment, Definition, Engine, JobOutcome, RunOptions};
 pub use error::ServiceError;
 pub use export::{ExportJob, ExportRequest, request_export_cancel};

@@ -77,7 +77,7 @@ pub fn preview(request: &PreviewRequest, workspace: Option<&Workspace>) -> Resul
     let schema = reader.schema();
     let (definitions, target_id) = target_definitions(&request.target, workspace, &schema)?;
     let batches = reader.map(|batch| batch.map_err(|e| e.to_string()));
-    let target = evaluate_target(batches, engine_definitions(&definitions, workspace), &target_id, &schema, request.now)?;
+    let target = evaluate_target(batches, engine_definitions(&definitions, workspace)?, &target_id, &schema, request.now)?;
 
     let page_rows: Vec<u32> = target.members.iter().skip(request.offset).take(request.limit).collect();
     let mut results = Vec::with_capacity(page_rows.len());

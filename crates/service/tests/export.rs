@@ -40,8 +40,8 @@ fn evaluated_workspace(dir: &Path) -> Result<Arc<Workspace>, Box<dyn std::error:
 }
 
 fn members_with(workspace: &Workspace, status: MembershipStatus) -> Result<BTreeSet<String>, ServiceError> {
-    let stored = workspace.memberships("lapsed-customers")?;
-    Ok(stored.members.into_iter().filter(|(_, m)| m.status == status).map(|(id, _)| id).collect())
+    let stored = workspace.membership_map("lapsed-customers")?;
+    Ok(stored.into_iter().filter(|(_, m)| m.status == status).map(|(id, _)| id).collect())
 }
 
 fn request(out: PathBuf, format: ExportFormat) -> ExportRequest {
@@ -122,9 +122,8 @@ fn exited_status_and_time_window_filter() -> TestResult {
     let mut window_request = request(recent.clone(), ExportFormat::Parquet);
     window_request.qualified_from = Some("1998-04-01T00:00:00Z".parse::<jiff::Timestamp>()?.as_microsecond());
     workspace.run_export(&window_request, &AtomicBool::new(false))?;
-    let stored = workspace.memberships("lapsed-customers")?;
+    let stored = workspace.membership_map("lapsed-customers")?;
     let entered_in_july: BTreeSet<String> = stored
-        .members
         .into_iter()
         .filter(|(_, m)| m.status == MembershipStatus::Realized && m.last_qualification_time == "1998-07-01T00:00:00Z")
         .map(|(id, _)| id)

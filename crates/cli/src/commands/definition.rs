@@ -147,26 +147,16 @@ pub fn run(args: DefinitionArgs) -> Result<(), Failure> {
     }
 }
 
-/// Reads a definition object (`.json`) or PQL text (`.pql`). For PQL text, `base` supplies the
-/// other fields; without it the file stem is the name.
+/// Reads a definition object (`.json`) or PQL text (`.pql`) with the service's loader. For
+/// PQL text, `base` supplies the other fields; without it the file stem is the name.
 fn read_definition(path: &Path, base: Option<SegmentDefinition>) -> Result<SegmentDefinition, Failure> {
-    let text = std::fs::read_to_string(path).map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))?;
-    match path.extension().and_then(|ext| ext.to_str()) {
-        Some("json") => Ok(SegmentDefinition::from_json(&text)?),
-        Some("pql") => {
-            let mut definition = match base {
-                Some(base) => base,
-                None => {
-                    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-                    SegmentDefinition::new(stem, "")
-                }
-            };
-            definition.expression = seg_service::Expression::pql(text.trim_end());
-            Ok(definition)
+    let definition = seg_service::read_definition_file(path)?;
+    let is_pql = path.extension().is_some_and(|ext| ext == "pql");
+    match base {
+        Some(mut base) if is_pql => {
+            base.expression = definition.expression;
+            Ok(base)
         }
-        _ => Err(Failure(format!(
-            "cannot read {}: unsupported file extension; use a segment definition `.json` object or a `.pql` file",
-            path.display()
-        ))),
+        _ => Ok(definition),
     }
 }
