@@ -87,6 +87,29 @@ pub enum ServiceError {
         id: String,
     },
 
+    /// No export job has the requested id.
+    #[error("export job `{id}` not found; list the ids with `seg export list`")]
+    ExportJobNotFound {
+        /// The requested id.
+        id: String,
+    },
+
+    /// No stored preview has the requested id.
+    #[error("preview `{id}` not found; create a preview with `seg preview --workspace <dir>` and use the previewId it prints")]
+    PreviewNotFound {
+        /// The requested id.
+        id: String,
+    },
+
+    /// A stored preview's profile file changed after the preview was created.
+    #[error("the profile file {} changed after preview `{id}` was created; create a new preview", .profiles.display())]
+    PreviewStale {
+        /// The preview.
+        id: String,
+        /// The profile file.
+        profiles: PathBuf,
+    },
+
     /// Reading the profiles failed.
     #[error(transparent)]
     Profiles(#[from] seg_io::IoError),

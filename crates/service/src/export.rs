@@ -129,6 +129,31 @@ pub struct ExportMetrics {
     pub exported_profile_by_namespace_counter: BTreeMap<String, u64>,
 }
 
+/// One page of export jobs: `{"records": [...], "page": {...}}`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExportJobPage {
+    /// The export jobs of this page, newest first.
+    pub records: Vec<ExportJob>,
+    /// The paging of this list.
+    pub page: ExportPageInfo,
+}
+
+/// The `page` object of an export job list.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportPageInfo {
+    /// Always `createdTime`.
+    pub sort_field: String,
+    /// Always `desc`.
+    pub sort: String,
+    /// The offset of the first job of this page.
+    pub page_offset: usize,
+    /// Jobs in this page.
+    pub page_size: usize,
+    /// Jobs that match the status filter, in all pages.
+    pub total_count: usize,
+}
+
 impl Workspace {
     fn export_path(&self, id: &str) -> PathBuf {
         self.exports_dir().join(format!("{id}.json"))
@@ -138,10 +163,10 @@ impl Workspace {
     ///
     /// # Errors
     ///
-    /// Returns [`ServiceError::JobNotFound`] when there is none.
+    /// Returns [`ServiceError::ExportJobNotFound`] when there is none.
     pub fn export_job(&self, id: &str) -> Result<ExportJob, ServiceError> {
         check_id("export job id", id)?;
-        read_json(&self.export_path(id))?.ok_or_else(|| ServiceError::JobNotFound { id: id.to_string() })
+        read_json(&self.export_path(id))?.ok_or_else(|| ServiceError::ExportJobNotFound { id: id.to_string() })
     }
 
     /// Returns every export job, newest first.
@@ -156,6 +181,28 @@ impl Workspace {
         }
         jobs.sort_by(|a, b| b.creation_time.cmp(&a.creation_time).then_with(|| a.id.cmp(&b.id)));
         Ok(jobs)
+    }
+
+    /// Returns one page of export jobs, newest first; `status` keeps only the jobs in that status.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error when a record cannot be read or parsed, and
+    /// [`ServiceError::InvalidParameter`] for a limit of zero.
+    pub fn list_export_jobs(&self, start: usize, limit: usize, status: Option<JobStatus>) -> Result<ExportJobPage, ServiceError> {
+        crate::preview_store::check_limit(limit)?;
+        let matching: Vec<ExportJob> =
+            self.export_jobs()?.into_iter().filter(|job| status.is_none_or(|wanted| job.status == wanted)).collect();
+        let total_count = matching.len();
+        let records: Vec<ExportJob> = matching.into_iter().skip(start).take(limit).collect();
+        let page = ExportPageInfo {
+            sort_field: "createdTime".to_string(),
+            sort: "desc".to_string(),
+            page_offset: start,
+            page_size: records.len(),
+            total_count,
+        };
+        Ok(ExportJobPage { records, page })
     }
 
     /// Runs an export job on this thread and returns its final record. Setting `cancel`, or a
@@ -332,11 +379,19 @@ fn new_record(request: &ExportRequest, created: i64) -> ExportJob {
 ///
 /// # Errors
 ///
-/// Returns [`ServiceError::JobNotFound`] when no such export job exists.
+/// Returns [`ServiceError::ExportJobNotFound`] when no such export job exists, and
+/// [`ServiceError::InvalidParameter`] when it has already ended.
 pub fn request_export_cancel(dir: &Path, id: &str) -> Result<(), ServiceError> {
     check_id("export job id", id)?;
-    if !dir.join("exports").join(format!("{id}.json")).exists() {
-        return Err(ServiceError::JobNotFound { id: id.to_string() });
+    let Some(job) = read_json::<ExportJob>(&dir.join("exports").join(format!("{id}.json")))? else {
+        return Err(ServiceError::ExportJobNotFound { id: id.to_string() });
+    };
+    if job.status.is_final() {
+        return Err(ServiceError::InvalidParameter {
+            parameter: "export job id",
+            value: id.to_string(),
+            expected: format!("a running export job; this one has already ended with status {}", job.status.as_str()),
+        });
     }
     write_json(&dir.join("exports").join(format!("{id}.cancel")), &true)
 }

@@ -28,6 +28,18 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
+    /// Returns the status as written in job objects, such as `SUCCEEDED`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::New => "NEW",
+            JobStatus::Processing => "PROCESSING",
+            JobStatus::Succeeded => "SUCCEEDED",
+            JobStatus::Failed => "FAILED",
+            JobStatus::Cancelling => "CANCELLING",
+            JobStatus::Cancelled => "CANCELLED",
+        }
+    }
+
     /// True for `SUCCEEDED`, `FAILED` and `CANCELLED`.
     pub fn is_final(self) -> bool {
         matches!(self, JobStatus::Succeeded | JobStatus::Failed | JobStatus::Cancelled)
@@ -193,13 +205,20 @@ impl Workspace {
 ///
 /// # Errors
 ///
-/// Returns [`ServiceError::JobNotFound`] when no such job exists, and a file error when the
+/// Returns [`ServiceError::JobNotFound`] when no such job exists,
+/// [`ServiceError::InvalidParameter`] when it has already ended, and a file error when the
 /// request cannot be written.
 pub fn request_cancel(dir: &Path, id: &str) -> Result<(), ServiceError> {
     check_id("segment job id", id)?;
-    let record = dir.join("jobs").join(format!("{id}.json"));
-    if !record.exists() {
+    let Some(job) = read_json::<SegmentJob>(&dir.join("jobs").join(format!("{id}.json")))? else {
         return Err(ServiceError::JobNotFound { id: id.to_string() });
+    };
+    if job.status.is_final() {
+        return Err(ServiceError::InvalidParameter {
+            parameter: "segment job id",
+            value: id.to_string(),
+            expected: format!("a queued or running segment job; this one has already ended with status {}", job.status.as_str()),
+        });
     }
     write_json(&cancel_marker(dir, id), &true)
 }

@@ -40,7 +40,7 @@ impl Workspace {
     /// Returns [`ServiceError::Locked`] when another process holds the lock, and a file error
     /// when the directory cannot be created.
     pub fn open(dir: &Path) -> Result<Workspace, ServiceError> {
-        for sub in ["definitions", "jobs", "memberships", "exports"] {
+        for sub in ["definitions", "jobs", "memberships", "exports", "previews"] {
             let path = dir.join(sub);
             fs::create_dir_all(&path).map_err(|e| ServiceError::file("create directory", &path, e))?;
         }

@@ -126,7 +126,12 @@ pub fn run(args: JobArgs) -> Result<(), Failure> {
         JobCommand::Cancel { workspace, id } => {
             match seg_service::request_cancel(&workspace.workspace, &id) {
                 Err(seg_service::ServiceError::JobNotFound { .. }) => {
-                    seg_service::request_export_cancel(&workspace.workspace, &id)?;
+                    match seg_service::request_export_cancel(&workspace.workspace, &id) {
+                        Err(seg_service::ServiceError::ExportJobNotFound { .. }) => {
+                            return Err(seg_service::ServiceError::JobNotFound { id }.into());
+                        }
+                        other => other?,
+                    }
                 }
                 other => other?,
             }
