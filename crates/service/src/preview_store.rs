@@ -36,7 +36,7 @@ pub struct StoredPreview {
     /// The profile file evaluated.
     pub profiles: PathBuf,
     /// The size in bytes and modification time (milliseconds since the Unix epoch) of the
-    /// profile file when the preview was created; a change makes the stored rows stale.
+    /// profile file when the preview was created. A change makes the stored rows stale.
     pub profiles_fingerprint: (u64, i64),
     /// The evaluation time, RFC 3339.
     pub evaluation_time: String,
