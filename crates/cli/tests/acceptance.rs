@@ -44,7 +44,7 @@ fn save_definitions(workspace: &str) -> Result<Vec<String>, Box<dyn std::error::
     for file in files {
         let file_text = file.to_str().ok_or("definition path is not UTF-8")?;
         let stem = file.file_stem().and_then(|s| s.to_str()).ok_or("definition name is not UTF-8")?;
-        let mut args = vec!["definition", "create", "--workspace", workspace, "--file", file_text];
+        let mut args = vec!["definition", "create", "--workspace", workspace, "--file", file_text, "--json"];
         if file.extension().is_some_and(|ext| ext == "pql") {
             args.extend(["--id", stem]);
         }

@@ -34,7 +34,7 @@ fn seg_json(args: &[&str]) -> Result<Value, Box<dyn std::error::Error>> {
 fn create_cdnow_definitions(workspace: &str) -> TestResult {
     for id in ["big-spenders", "lapsed-customers", "lapsed-big-spenders"] {
         let file = format!("testdata/cdnow/segments/{id}.pql");
-        let created = seg_json(&["definition", "create", "--workspace", workspace, "--file", &file, "--id", id])?;
+        let created = seg_json(&["definition", "create", "--workspace", workspace, "--file", &file, "--id", id, "--json"])?;
         assert_eq!(created["id"], id);
     }
     Ok(())
@@ -97,14 +97,14 @@ fn jobs_at_two_times_update_memberships() -> TestResult {
 fn definition_commands_round_trip() -> TestResult {
     let dir = tempfile::tempdir()?;
     let workspace = dir.path().to_str().ok_or("temporary path is not UTF-8")?;
-    let created = seg_json(&["definition", "create", "--workspace", workspace, "--file", "testdata/cdnow/segments/bulk-cd-buyers.json"])?;
+    let created = seg_json(&["definition", "create", "--workspace", workspace, "--file", "testdata/cdnow/segments/bulk-cd-buyers.json", "--json"])?;
     let id = created["id"].as_str().ok_or("no id")?;
     let fetched = seg_json(&["definition", "get", "--workspace", workspace, id])?;
     assert_eq!(fetched, created);
     let listed = seg_json(&["definition", "list", "--workspace", workspace, "--json"])?;
     assert_eq!(listed["page"]["totalCount"], 1);
 
-    let updated = seg_json(&["definition", "update", "--workspace", workspace, id, "--file", "testdata/cdnow/segments/big-spenders.pql"])?;
+    let updated = seg_json(&["definition", "update", "--workspace", workspace, id, "--file", "testdata/cdnow/segments/big-spenders.pql", "--json"])?;
     assert_eq!(updated["name"], created["name"]);
     assert_eq!(updated["creationTime"], created["creationTime"]);
 
@@ -255,5 +255,37 @@ fn preview_and_estimate_agree() -> TestResult {
     assert_eq!(preview["state"], "RESULT_READY");
     assert_eq!(estimate["estimatedSize"], preview["page"]["totalCount"]);
     assert_eq!(estimate["confidenceInterval"], "95%");
+    Ok(())
+}
+
+#[test]
+fn definition_list_pages_sorts_and_bulk_gets() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let workspace = dir.path().to_str().ok_or("temporary path is not UTF-8")?;
+    let created = seg(&["definition", "create", "--workspace", workspace, "--file", "testdata/cdnow/segments/big-spenders.pql", "--id", "b"])?;
+    let summary = String::from_utf8_lossy(&created.stdout);
+    // No job has run, so no schema is known to classify the definition against.
+    assert_eq!(summary, "created segment definition b (\"big-spenders\"), evaluation: batch\n");
+    for (file, id) in [("lapsed-customers", "c"), ("frequent-buyers", "a")] {
+        let path = format!("testdata/cdnow/segments/{file}.pql");
+        seg_json(&["definition", "create", "--workspace", workspace, "--file", &path, "--id", id, "--json"])?;
+    }
+
+    let page = seg_json(&["definition", "list", "--workspace", workspace, "--sort", "name:asc", "--start", "1", "--limit", "1", "--json"])?;
+    assert_eq!(page["segments"].as_array().map(Vec::len), Some(1));
+    assert_eq!(page["segments"][0]["name"], "frequent-buyers");
+    assert_eq!(page["page"]["totalCount"], 3);
+    assert_eq!(page["page"]["totalPages"], 3);
+    assert_eq!(page["page"]["sortField"], "name");
+    let newest = seg_json(&["definition", "list", "--workspace", workspace, "--json"])?;
+    assert_eq!(newest["segments"][0]["id"], "a");
+
+    let bulk = seg_json(&["definition", "get", "--workspace", workspace, "a", "c"])?;
+    assert_eq!(bulk["results"]["a"]["name"], "frequent-buyers");
+    assert_eq!(bulk["results"]["c"]["name"], "lapsed-customers");
+
+    let taken = seg(&["definition", "create", "--workspace", workspace, "--file", "testdata/cdnow/segments/big-spenders.pql"])?;
+    let stderr = String::from_utf8_lossy(&taken.stderr);
+    assert!(stderr.contains("a segment definition named \"big-spenders\" already exists with id `b`"), "{stderr}");
     Ok(())
 }

@@ -195,3 +195,25 @@ fn second_job_waits_in_queue() -> TestResult {
     assert!(second_start >= first_end, "the second job started at {second_start}, before the first ended at {first_end}");
     Ok(())
 }
+
+#[test]
+fn job_classifies_evaluation_methods() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let workspace = Arc::new(Workspace::open(dir.path())?);
+    let mut profile_only = SegmentDefinition::new("first-profile", "_id = \"00001\"");
+    profile_only.id = "first-profile".to_string();
+    // Input flags are replaced by the classifier's result.
+    profile_only.evaluation_info.synchronous = true;
+    let stored = workspace.create_definition(profile_only)?;
+    assert_eq!(stored.evaluation_info.to_string(), "batch");
+    workspace.start_job(request(&["*"], "1998-07-01T00:00:00Z")?)?.wait()?;
+    assert_eq!(workspace.definition("first-profile")?.evaluation_info.to_string(), "batch, streaming, edge");
+
+    // With the schema known from the job, a new definition is classified on save.
+    let reader = SegmentDefinition::new("events-and-first-profile", "inSegment(\"first-profile\") and xEvent.count() > 1");
+    let stored = workspace.create_definition(reader)?;
+    assert_eq!(stored.evaluation_info.to_string(), "batch");
+    let profile_reader = workspace.create_definition(SegmentDefinition::new("in-first-profile", "inSegment(\"first-profile\")"))?;
+    assert_eq!(profile_reader.evaluation_info.to_string(), "batch, streaming, edge");
+    Ok(())
+}
