@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
@@ -39,6 +39,7 @@ pub struct JobHandle {
     id: String,
     record: Arc<Mutex<SegmentJob>>,
     cancel: Arc<AtomicBool>,
+    profiles_read: Arc<AtomicU64>,
     thread: JoinHandle<Result<SegmentJob, ServiceError>>,
 }
 
@@ -51,6 +52,16 @@ impl JobHandle {
     /// Returns the current status.
     pub fn status(&self) -> JobStatus {
         self.record.lock().map(|job| job.status).unwrap_or(JobStatus::Failed)
+    }
+
+    /// Returns the number of profiles the job has evaluated so far.
+    pub fn profiles_read(&self) -> u64 {
+        self.profiles_read.load(Ordering::Relaxed)
+    }
+
+    /// Returns true once the job has ended and [`JobHandle::wait`] returns without blocking.
+    pub fn is_finished(&self) -> bool {
+        self.thread.is_finished()
     }
 
     /// Asks the job to stop after the batches being evaluated; it ends `CANCELLED` unless it
@@ -140,7 +151,13 @@ impl Workspace {
         tracing::info!(id, profiles = %request.profiles.display(), "segment job created");
         let record = Arc::new(Mutex::new(job));
         let cancel = Arc::new(AtomicBool::new(false));
-        let context = JobContext { workspace: Arc::clone(self), record: Arc::clone(&record), cancel: Arc::clone(&cancel) };
+        let profiles_read = Arc::new(AtomicU64::new(0));
+        let context = JobContext {
+            workspace: Arc::clone(self),
+            record: Arc::clone(&record),
+            cancel: Arc::clone(&cancel),
+            profiles_read: Arc::clone(&profiles_read),
+        };
         let ticket = self.job_queue.take_ticket();
         let workspace = Arc::clone(self);
         let thread = std::thread::Builder::new().name(format!("segment-job-{id}")).spawn(move || {
@@ -155,7 +172,7 @@ impl Workspace {
                 return Err(ServiceError::file("start a thread for", self.job_path(&id), error));
             }
         };
-        Ok(JobHandle { id, record, cancel, thread })
+        Ok(JobHandle { id, record, cancel, profiles_read, thread })
     }
 }
 
@@ -163,6 +180,7 @@ struct JobContext {
     workspace: Arc<Workspace>,
     record: Arc<Mutex<SegmentJob>>,
     cancel: Arc<AtomicBool>,
+    profiles_read: Arc<AtomicU64>,
 }
 
 impl JobContext {
@@ -256,7 +274,8 @@ impl JobContext {
         let context = EvalContext { now: request.now };
         let batches = reader.map(|batch| batch.map_err(|e| e.to_string()));
         let run_options = RunOptions { engine: request.engine, collect_ids: false, collect_keys: true };
-        let outcome = engine::run(batches, &segments, &context, run_options, |_| {
+        let outcome = engine::run(batches, &segments, &context, run_options, |read| {
+            self.profiles_read.store(read, Ordering::Relaxed);
             if self.cancel_requested(&job_id) { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
         })
         .map_err(ServiceError::Evaluation)?;

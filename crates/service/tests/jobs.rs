@@ -217,3 +217,17 @@ fn job_classifies_evaluation_methods() -> TestResult {
     assert_eq!(profile_reader.evaluation_info.to_string(), "batch, streaming, edge");
     Ok(())
 }
+
+#[test]
+fn handle_reports_profiles_read() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let workspace = Arc::new(Workspace::open(dir.path())?);
+    save_cdnow_definitions(&workspace)?;
+    let handle = workspace.start_job(request(&["big-spenders"], "1998-07-01T00:00:00Z")?)?;
+    while !handle.is_finished() {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(handle.profiles_read(), 23_570);
+    assert_eq!(handle.wait()?.status, JobStatus::Succeeded);
+    Ok(())
+}
