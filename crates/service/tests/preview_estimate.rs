@@ -110,6 +110,31 @@ fn estimate_is_exact_below_threshold() -> TestResult {
     Ok(())
 }
 
+#[test]
+fn estimate_samples_above_lowered_threshold() -> TestResult {
+    let policy = SamplingPolicy { exact_below: 10_000, sample_rows: 5_000, large_above: 1_000_000, large_fraction: 0.05, seed: 11 };
+    let request = EstimateRequest {
+        profiles: profiles(),
+        target: Target::Expression(FREQUENT.to_string()),
+        now: july()?,
+        batch_size: 4096,
+        policy,
+    };
+    let estimate = estimate(&request, None)?;
+    let truth = preview_page(0, 1)?.page.total_count as f64;
+    assert_eq!(estimate.total_rows, 23_570);
+    assert_eq!(estimate.num_rows_to_read, 5_000);
+    assert_eq!(estimate.profiles_read_so_far, 5_000);
+    assert!(estimate.standard_error > 0.0, "{estimate:?}");
+    let matched_in_namespaces: u64 = estimate.estimated_namespace_distribution.iter().map(|n| n.profiles_matched_so_far).sum();
+    assert!(matched_in_namespaces >= estimate.profiles_matched_so_far, "{estimate:?}");
+    // Four standard errors bound a miss that a correct sampler makes with probability below
+    // 1 in 15,000.
+    let miss = (estimate.estimated_size as f64 - truth).abs();
+    assert!(miss <= 4.0 * estimate.standard_error, "truth {truth}, {estimate:?}");
+    Ok(())
+}
+
 /// Builds a population of `total` profiles with `x = row % 10`, so `x < 3` holds for 30 %.
 fn population(total: usize) -> Result<(Arc<Schema>, Vec<RecordBatch>), Box<dyn std::error::Error>> {
     let schema = Arc::new(Schema::new(vec![Field::new("_id", DataType::Utf8, false), Field::new("x", DataType::Int64, true)]));
