@@ -185,10 +185,14 @@ impl Workspace {
     ///
     /// # Errors
     ///
-    /// Returns [`ServiceError::DefinitionNotFound`] when there is none.
+    /// Returns [`ServiceError::DefinitionNotFound`] when there is none, and
+    /// [`ServiceError::DefinitionInUse`] when another definition reads it through `inSegment`.
     pub fn delete_definition(&self, id: &str) -> Result<(), ServiceError> {
         let path = self.definition_path(id);
         self.definition(id)?;
+        if let Some(reader) = self.reader_of(id)? {
+            return Err(ServiceError::DefinitionInUse { id: id.to_string(), reader });
+        }
         fs::remove_file(&path).map_err(|e| ServiceError::file("delete", &path, e))?;
         self.delete_memberships(id)?;
         tracing::info!(id, "deleted segment definition");
@@ -232,6 +236,22 @@ impl Workspace {
             tracing::info!(id, evaluation_info = %info, "reclassified segment definition");
         }
         Ok(())
+    }
+
+    /// Returns the id of a stored definition that reads `id` through `inSegment`. Finding the
+    /// targets needs a bound plan, so without a known profile schema no reader is found.
+    fn reader_of(&self, id: &str) -> Result<Option<String>, ServiceError> {
+        let Some(schema) = self.known_schema()? else {
+            return Ok(None);
+        };
+        for definition in self.all_definitions()? {
+            let Ok(text) = definition.pql_text() else { continue };
+            let plan = seg_pql::parse(&text).and_then(|query| seg_plan::bind(&query, &schema));
+            if definition.id != id && plan.is_ok_and(|plan| plan.dependencies.iter().any(|target| target == id)) {
+                return Ok(Some(definition.id));
+            }
+        }
+        Ok(None)
     }
 
     fn check_unique_name(&self, name: &str, own_id: &str) -> Result<(), ServiceError> {

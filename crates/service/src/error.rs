@@ -43,6 +43,15 @@ pub enum ServiceError {
         id: String,
     },
 
+    /// Another definition reads the definition through `inSegment`.
+    #[error("segment definition `{id}` is read by `{reader}` through inSegment; update or delete `{reader}` first")]
+    DefinitionInUse {
+        /// The definition to delete.
+        id: String,
+        /// A definition that reads it.
+        reader: String,
+    },
+
     /// Another definition already uses the name.
     #[error("a segment definition named {name:?} already exists with id `{id}`; choose another name or update `{id}`")]
     NameConflict {

@@ -310,6 +310,8 @@ impl Workspace {
         self.remove_unreferenced_memberships(&manifest)
     }
 
+    // NOTE: a library caller that runs an export on another thread while a job of the same
+    // workspace finishes may see a file deleted here and fail with a file error.
     fn remove_unreferenced_memberships(&self, manifest: &Manifest) -> Result<(), ServiceError> {
         let dir = self.memberships_dir();
         let entries = fs::read_dir(&dir).map_err(|e| ServiceError::file("read directory", &dir, e))?;

@@ -231,3 +231,20 @@ fn handle_reports_profiles_read() -> TestResult {
     assert_eq!(handle.wait()?.status, JobStatus::Succeeded);
     Ok(())
 }
+
+#[test]
+fn definition_read_by_another_is_kept() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let workspace = Arc::new(Workspace::open(dir.path())?);
+    save_cdnow_definitions(&workspace)?;
+    workspace.start_job(request(&["big-spenders"], "1998-07-01T00:00:00Z")?)?.wait()?;
+    let refused = workspace.delete_definition("big-spenders");
+    assert!(
+        matches!(&refused, Err(seg_service::ServiceError::DefinitionInUse { reader, .. }) if reader == "lapsed-big-spenders"),
+        "{refused:?}"
+    );
+    workspace.delete_definition("lapsed-big-spenders")?;
+    workspace.delete_definition("big-spenders")?;
+    assert!(workspace.membership_map("big-spenders")?.is_empty());
+    Ok(())
+}
