@@ -3,10 +3,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use arrow::array::{AsArray, BooleanArray, RecordBatch};
 use arrow::compute::filter_record_batch;
+use arrow::datatypes::SchemaRef;
 use roaring::RoaringBitmap;
 use serde::{Deserialize, Serialize};
 
@@ -15,7 +17,8 @@ use crate::engine::namespace_counts;
 use crate::error::ServiceError;
 use crate::export_writer::{ExportFormat, OutputFile, project, projected_schema};
 use crate::jobs::{JobErrorEntry, JobStatus, TimeSpan};
-use crate::membership::{MembershipStatus, ProfileIds};
+use crate::export_membership::{SEGMENT_MEMBERSHIP_FIELD, membership_column, membership_field};
+use crate::membership::{MembershipStatus, ProfileIds, SegmentMemberships};
 use crate::workspace::{Workspace, check_id, json_files};
 
 /// The input of an export job.
@@ -244,7 +247,7 @@ impl Workspace {
 
     /// Writes the output files; `Ok(false)` when stopped by a cancel.
     fn write_export(&self, request: &ExportRequest, metrics: &mut ExportMetrics, stop: &dyn Fn() -> bool) -> Result<bool, ServiceError> {
-        let mut selections = Vec::new();
+        let mut stored_segments = Vec::new();
         for segment in &request.segments {
             let stored = self.memberships(segment)?;
             if stored.job_id.is_empty() && self.definition(segment).is_err() {
@@ -252,17 +255,22 @@ impl Workspace {
             }
             let keys: RoaringBitmap =
                 stored.iter().filter(|(_, status, time)| selected(*status, *time, request)).map(|(key, _, _)| key).collect();
-            selections.push((segment.clone(), keys));
+            stored_segments.push((stored, keys));
         }
+        let mut selections: Vec<(String, RoaringBitmap)> =
+            stored_segments.iter().map(|(stored, keys)| (stored.segment_id.clone(), keys.clone())).collect();
         if !request.segment_per_batch {
             let union = selections.drain(..).fold(RoaringBitmap::new(), |union, (_, keys)| union | keys);
             selections.push((String::new(), union));
         }
         let ids = self.profile_ids()?;
+        let columns = ExportColumns::new(&request.fields);
+        let membership = columns.with_membership.then_some(stored_segments.as_slice());
 
         let options = seg_io::ReadOptions { batch_size: request.batch_size.max(1) };
         let reader = seg_io::open(&request.profiles, &options)?;
-        let schema = projected_schema(&reader.schema(), &request.fields)?;
+        let schema = projected_schema(&reader.schema(), &columns.fields)?;
+        let output_schema = columns.output_schema(&schema);
         let mut outputs = Vec::with_capacity(selections.len());
         for (segment, _) in &selections {
             let path = if request.segment_per_batch {
@@ -270,7 +278,7 @@ impl Workspace {
             } else {
                 request.out.clone()
             };
-            outputs.push(OutputFile::create(&path, request.format, &schema)?);
+            outputs.push(OutputFile::create(&path, request.format, &output_schema)?);
         }
 
         for batch in reader {
@@ -279,7 +287,8 @@ impl Workspace {
             }
             let batch = batch?;
             for ((_, keys), output) in selections.iter().zip(outputs.iter_mut()) {
-                let rows = write_members(&batch, &ids, keys, &schema, request, output)?;
+                let selection = Selection { ids: &ids, keys, membership };
+                let rows = write_members(&batch, &selection, &schema, &output_schema, &columns, request, output)?;
                 merge_counts(metrics, rows);
             }
         }
@@ -293,23 +302,63 @@ impl Workspace {
     }
 }
 
-/// Filters one batch to the profiles whose key is in `keys`, writes them, and returns their
-/// namespace counts.
+/// The exported columns: profile fields by dot path, and whether the `segmentMembership`
+/// column is added. It is added when every field is exported, or when it is named.
+struct ExportColumns {
+    /// The profile fields, `_id` alone when only `segmentMembership` is named.
+    fields: Vec<String>,
+    with_membership: bool,
+    /// True when the emptiness of a profile is judged by its selected fields.
+    check_empty: bool,
+}
+
+impl ExportColumns {
+    fn new(requested: &[String]) -> Self {
+        let named = requested.iter().any(|field| field == SEGMENT_MEMBERSHIP_FIELD);
+        let mut fields: Vec<String> = requested.iter().filter(|field| *field != SEGMENT_MEMBERSHIP_FIELD).cloned().collect();
+        if named && fields.is_empty() {
+            fields.push("_id".to_string());
+        }
+        // A member always has a membership, so a profile with the column is never empty.
+        let check_empty = !requested.is_empty() && !named;
+        ExportColumns { fields, with_membership: requested.is_empty() || named, check_empty }
+    }
+
+    fn output_schema(&self, projected: &SchemaRef) -> SchemaRef {
+        if !self.with_membership {
+            return projected.clone();
+        }
+        let mut fields: Vec<arrow::datatypes::FieldRef> = projected.fields().iter().cloned().collect();
+        fields.push(Arc::new(membership_field()));
+        Arc::new(arrow::datatypes::Schema::new(fields))
+    }
+}
+
+/// The profiles to write: those whose key is in `keys`, with the memberships to add.
+struct Selection<'a> {
+    ids: &'a ProfileIds,
+    keys: &'a RoaringBitmap,
+    membership: Option<&'a [(SegmentMemberships, RoaringBitmap)]>,
+}
+
+/// Filters one batch to the selected profiles, writes them, and returns their namespace counts.
 fn write_members(
     batch: &RecordBatch,
-    ids: &ProfileIds,
-    keys: &RoaringBitmap,
-    schema: &arrow::datatypes::SchemaRef,
+    selection: &Selection<'_>,
+    schema: &SchemaRef,
+    output_schema: &SchemaRef,
+    columns: &ExportColumns,
     request: &ExportRequest,
     output: &mut OutputFile,
 ) -> Result<BTreeMap<String, u64>, ServiceError> {
     let Some(id_column) = batch.column_by_name("_id").and_then(|c| c.as_string_opt::<i32>()) else {
         return Err(ServiceError::Evaluation("the profiles have no string `_id` column; exports match members by `_id`".to_string()));
     };
+    let (ids, keys) = (selection.ids, selection.keys);
     let mut mask: BooleanArray =
         id_column.iter().map(|id| Some(id.and_then(|id| ids.key(id)).is_some_and(|key| keys.contains(key)))).collect();
-    if !request.empty_profiles && !request.fields.is_empty() {
-        let projected = project(batch, schema, &request.fields)?;
+    if !request.empty_profiles && columns.check_empty {
+        let projected = project(batch, schema, &columns.fields)?;
         let non_empty = non_empty_mask(&projected);
         mask = arrow::compute::and(&mask, &non_empty).map_err(|e| ServiceError::Evaluation(e.to_string()))?;
     }
@@ -319,7 +368,16 @@ fn write_members(
         .map(|identities| namespace_counts(&mask, identities))
         .unwrap_or_default();
     let members = filter_record_batch(batch, &mask).map_err(|e| ServiceError::Evaluation(e.to_string()))?;
-    output.write(&project(&members, schema, &request.fields)?)?;
+    let mut projected = project(&members, schema, &columns.fields)?;
+    if let Some(segments) = selection.membership {
+        let member_ids = members.column_by_name("_id").and_then(|c| c.as_string_opt::<i32>()).ok_or_else(|| {
+            ServiceError::Evaluation("the profiles have no string `_id` column; exports match members by `_id`".to_string())
+        })?;
+        let mut arrays = projected.columns().to_vec();
+        arrays.push(membership_column(member_ids, ids, segments)?);
+        projected = RecordBatch::try_new(output_schema.clone(), arrays).map_err(|e| ServiceError::Evaluation(e.to_string()))?;
+    }
+    output.write(&projected)?;
     Ok(counts)
 }
 

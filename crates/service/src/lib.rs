@@ -12,6 +12,7 @@ pub mod engine;
 pub mod error;
 pub mod estimate;
 pub mod export;
+pub mod export_membership;
 pub mod export_writer;
 pub mod fields;
 pub mod jobs;

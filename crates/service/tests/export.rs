@@ -168,3 +168,43 @@ fn unknown_field_path_fails() -> TestResult {
     assert!(!dir.path().join("bad.csv").exists());
     Ok(())
 }
+
+#[test]
+fn segment_membership_column_in_each_format() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let workspace = evaluated_workspace(&dir.path().join("ws"))?;
+    let memberships = workspace.membership_map("lapsed-customers")?;
+
+    let ndjson = dir.path().join("members.ndjson");
+    let mut with_map = request(ndjson.clone(), ExportFormat::Ndjson);
+    with_map.fields = vec!["segmentMembership".to_string()];
+    with_map.statuses = vec![MembershipStatus::Realized, MembershipStatus::Exited];
+    workspace.run_export(&with_map, &AtomicBool::new(false))?;
+    let text = std::fs::read_to_string(&ndjson)?;
+    assert_eq!(text.lines().count(), memberships.len());
+    for line in text.lines() {
+        let row: serde_json::Value = serde_json::from_str(line)?;
+        let id = row["_id"].as_str().ok_or("row without _id")?;
+        let entry = &row["segmentMembership"]["ups"]["lapsed-customers"];
+        let expected = &memberships[id];
+        assert_eq!(entry["lastQualificationTime"], expected.last_qualification_time.as_str(), "{id}");
+        assert_eq!(entry["status"], serde_json::to_value(expected.status)?, "{id}");
+    }
+
+    let csv = dir.path().join("members.csv");
+    let mut csv_request = request(csv.clone(), ExportFormat::Csv);
+    csv_request.fields = vec!["segmentMembership".to_string()];
+    workspace.run_export(&csv_request, &AtomicBool::new(false))?;
+    let csv_text = std::fs::read_to_string(&csv)?;
+    assert_eq!(csv_text.lines().next(), Some("_id,segmentMembership.ups"));
+
+    let parquet = dir.path().join("all.parquet");
+    let mut all_fields = request(parquet.clone(), ExportFormat::Parquet);
+    all_fields.fields = Vec::new();
+    workspace.run_export(&all_fields, &AtomicBool::new(false))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&parquet)?)?;
+    let names: Vec<String> = reader.schema().fields().iter().map(|f| f.name().clone()).collect();
+    assert_eq!(names.last().map(String::as_str), Some("segmentMembership"), "{names:?}");
+    assert_eq!(parquet_ids(&parquet)?, members_with(&workspace, MembershipStatus::Realized)?);
+    Ok(())
+}
