@@ -105,7 +105,7 @@ pub fn definition_paths(dir: &Path) -> Result<Vec<PathBuf>, ServiceError> {
         return Err(ServiceError::InvalidParameter {
             parameter: "definitions directory",
             value: dir.display().to_string(),
-            expected: "a directory with `<segment id>.pql` files or segment definition `.json` objects".to_string(),
+            expected: "it contains no `<segment id>.pql` file and no segment definition `.json` object; add one or name another directory".to_string(),
         });
     }
     Ok(paths)
@@ -199,7 +199,7 @@ mod tests {
     fn empty_directory_is_rejected() -> TestResult {
         let dir = tempfile::tempdir()?;
         let error = load_definition_dir(dir.path()).err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(error.contains("a directory with `<segment id>.pql` files"), "{error}");
+        assert!(error.contains("it contains no `<segment id>.pql` file"), "{error}");
         Ok(())
     }
 }

@@ -126,6 +126,9 @@ pub struct ExportDestination {
 pub struct ExportMetrics {
     /// The whole job.
     pub total_time: TimeSpan,
+    /// Reading the profiles and writing the output files, once that phase has started.
+    #[serde(default)]
+    pub profile_export_time: TimeSpan,
     /// Rows written over all files; with `segmentPerBatch` a profile in two segments counts twice.
     pub total_exported_profile_counter: u64,
     /// Rows written per identity namespace.
@@ -265,6 +268,7 @@ impl Workspace {
         }
         let ids = self.profile_ids()?;
         let columns = ExportColumns::new(&request.fields);
+        metrics.profile_export_time = TimeSpan::started(jiff::Timestamp::now().as_millisecond());
         let membership = columns.with_membership.then_some(stored_segments.as_slice());
 
         let options = seg_io::ReadOptions { batch_size: request.batch_size.max(1) };
@@ -298,6 +302,7 @@ impl Workspace {
         for output in outputs {
             metrics.total_exported_profile_counter += output.finish()?;
         }
+        metrics.profile_export_time.finish(jiff::Timestamp::now().as_millisecond());
         Ok(true)
     }
 }

@@ -83,6 +83,8 @@ fn every_format_reads_back() -> TestResult {
     assert_eq!(job.status, JobStatus::Succeeded);
     assert_eq!(job.metrics.total_exported_profile_counter, realized.len() as u64);
     assert_eq!(job.metrics.exported_profile_by_namespace_counter.get("CRMID"), Some(&(realized.len() as u64)));
+    let export_time = &job.metrics.profile_export_time;
+    assert!(export_time.total_time_in_ms.is_some_and(|ms| ms >= 0), "{export_time:?}");
     assert_eq!(parquet_ids(&parquet)?, realized);
 
     let ndjson = dir.path().join("out/members.ndjson");
