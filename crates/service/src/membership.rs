@@ -8,15 +8,18 @@
 //! binary file per segment. A job writes new files under new names and then replaces the
 //! manifest atomically, so a crash leaves the memberships of the last finished job.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, RandomState};
 use std::fs::{self, File};
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
+use hashbrown::HashTable;
 use roaring::RoaringBitmap;
 use serde::{Deserialize, Serialize};
 
 use crate::atomic::{read_json, write_atomically, write_json};
+use crate::engine::RowIds;
 use crate::error::ServiceError;
 use crate::jobs::StatusCounts;
 use crate::workspace::{Workspace, check_id};
@@ -98,16 +101,22 @@ impl SegmentMemberships {
     }
 }
 
-/// The profile id dictionary: every `_id` a job has seen, keyed by first appearance.
+/// The profile id dictionary: every `_id` a job has seen, keyed by first appearance. The ids
+/// live in one text buffer, and a hash table of keys finds them, so an id costs its bytes
+/// plus about 20 bytes.
 #[derive(Clone, Debug, Default)]
 pub struct ProfileIds {
-    keys: HashMap<Box<str>, u32>,
+    text: String,
+    ends: Vec<usize>,
+    table: HashTable<u32>,
+    hasher: RandomState,
 }
 
 impl ProfileIds {
     /// Returns the key of `id`.
     pub fn key(&self, id: &str) -> Option<u32> {
-        self.keys.get(id).copied()
+        let hash = self.hasher.hash_one(id);
+        self.table.find(hash, |key| self.id(*key) == id).copied()
     }
 
     /// Returns the key of `id`, adding it when it is new.
@@ -116,34 +125,47 @@ impl ProfileIds {
     ///
     /// Returns [`ServiceError::Evaluation`] when the dictionary already has `u32::MAX` ids.
     pub fn key_or_insert(&mut self, id: &str) -> Result<u32, ServiceError> {
-        if let Some(key) = self.keys.get(id) {
-            return Ok(*key);
+        if let Some(key) = self.key(id) {
+            return Ok(key);
         }
-        let key = u32::try_from(self.keys.len())
+        let key = u32::try_from(self.ends.len())
             .ok()
             .filter(|key| *key < u32::MAX)
             .ok_or_else(|| ServiceError::Evaluation("the workspace has 4,294,967,295 profile ids; use a new workspace".to_string()))?;
-        self.keys.insert(id.into(), key);
+        self.text.push_str(id);
+        self.ends.push(self.text.len());
+        let ProfileIds { text, ends, table, hasher } = self;
+        let id_of = |key: u32| {
+            let end = ends[key as usize];
+            let start = if key == 0 { 0 } else { ends[key as usize - 1] };
+            &text[start..end]
+        };
+        table.insert_unique(hasher.hash_one(id), key, |key| hasher.hash_one(id_of(*key)));
         Ok(key)
+    }
+
+    /// Returns the id of `key`; empty for an unknown key.
+    pub fn id(&self, key: u32) -> &str {
+        let Some(&end) = self.ends.get(key as usize) else {
+            return "";
+        };
+        let start = if key == 0 { 0 } else { self.ends[key as usize - 1] };
+        &self.text[start..end]
     }
 
     /// Returns the number of ids.
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.ends.len()
     }
 
     /// Returns true when there is no id.
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.ends.is_empty()
     }
 
-    /// Returns the ids in key order.
-    pub fn ids_by_key(&self) -> Vec<&str> {
-        let mut ids = vec![""; self.keys.len()];
-        for (id, key) in &self.keys {
-            ids[*key as usize] = id;
-        }
-        ids
+    /// Iterates over the ids in key order.
+    pub fn ids_by_key(&self) -> impl Iterator<Item = &str> + '_ {
+        (0..self.ends.len() as u32).map(|key| self.id(key))
     }
 }
 
@@ -206,11 +228,10 @@ impl Workspace {
     pub fn membership_map(&self, segment_id: &str) -> Result<BTreeMap<String, Membership>, ServiceError> {
         let stored = self.memberships(segment_id)?;
         let ids = self.profile_ids()?;
-        let ids = ids.ids_by_key();
         let mut map = BTreeMap::new();
         for (key, status, time) in stored.iter() {
-            if let Some(id) = ids.get(key as usize) {
-                map.insert((*id).to_string(), Membership { status, last_qualification_time: format_micros(time) });
+            if (key as usize) < ids.len() {
+                map.insert(ids.id(key).to_string(), Membership { status, last_qualification_time: format_micros(time) });
             }
         }
         Ok(map)
@@ -245,7 +266,7 @@ impl Workspace {
     pub(crate) fn job_memberships(
         &self,
         job_id: &str,
-        keys: &[Option<String>],
+        keys: &RowIds,
         members: &[(&str, &RoaringBitmap)],
         now: i64,
     ) -> Result<(JobMemberships, Vec<StatusCounts>), ServiceError> {
@@ -253,8 +274,8 @@ impl Workspace {
         let before = ids.len();
         let mut row_keys = Vec::with_capacity(keys.len());
         let mut present = RoaringBitmap::new();
-        for id in keys {
-            let key = id.as_deref().map(|id| ids.key_or_insert(id)).transpose()?;
+        for id in keys.iter() {
+            let key = id.map(|id| ids.key_or_insert(id)).transpose()?;
             if let Some(key) = key {
                 present.insert(key);
             }
@@ -425,11 +446,10 @@ fn open_checked(path: &Path, magic: &[u8; 8]) -> Result<(BufReader<File>, u64), 
 fn write_profile_ids(path: &Path, ids: &ProfileIds) -> Result<(), ServiceError> {
     write_atomically(path, |file| {
         let mut out = BufWriter::new(file);
-        let ordered = ids.ids_by_key();
         let result = out
             .write_all(IDS_MAGIC)
-            .and_then(|()| out.write_all(&(ordered.len() as u64).to_le_bytes()))
-            .and_then(|()| ordered.iter().try_for_each(|id| write_bytes(&mut out, id.as_bytes())))
+            .and_then(|()| out.write_all(&(ids.len() as u64).to_le_bytes()))
+            .and_then(|()| ids.ids_by_key().try_for_each(|id| write_bytes(&mut out, id.as_bytes())))
             .and_then(|()| out.flush());
         result.map_err(|e| ServiceError::file("write", path, e))
     })
@@ -452,11 +472,12 @@ fn scan_profile_ids(path: &Path, mut visit: impl FnMut(u32, String) -> bool) -> 
 
 fn read_profile_ids(path: &Path) -> Result<ProfileIds, ServiceError> {
     let mut ids = ProfileIds::default();
-    scan_profile_ids(path, |key, id| {
-        ids.keys.insert(id.into_boxed_str(), key);
-        false
+    let mut result = Ok(());
+    scan_profile_ids(path, |_, id| {
+        result = ids.key_or_insert(&id).map(|_| ());
+        result.is_err()
     })?;
-    Ok(ids)
+    result.map(|()| ids)
 }
 
 fn find_profile_key(path: &Path, profile_id: &str) -> Result<Option<u32>, ServiceError> {
@@ -663,7 +684,9 @@ mod tests {
         let total: u32 = std::env::var("SEG_MEMBERSHIP_PROFILES").ok().and_then(|text| text.parse().ok()).unwrap_or(5_000_000);
         let dir = tempfile::tempdir()?;
         let workspace = Workspace::open(dir.path())?;
-        let keys: Vec<Option<String>> = (0..total).map(|row| Some(format!("profile-{row:010}"))).collect();
+        let texts: Vec<String> = (0..total).map(|row| format!("profile-{row:010}")).collect();
+        let keys: RowIds = texts.iter().map(|id| Some(id.as_str())).collect();
+        drop(texts);
         for (job, range) in [("j1", 0..total / 2), ("j2", total / 4..total * 3 / 4)] {
             let rows: RoaringBitmap = range.collect();
             let started = std::time::Instant::now();
@@ -707,7 +730,8 @@ mod tests {
         let path = dir.path().join("ids.bin");
         write_profile_ids(&path, &ids)?;
         let read = read_profile_ids(&path)?;
-        assert_eq!(read.ids_by_key(), ["b", "a", "ü"]);
+        assert_eq!(read.ids_by_key().collect::<Vec<_>>(), ["b", "a", "ü"]);
+        assert_eq!(read.key("a"), Some(1));
         assert_eq!(find_profile_key(&path, "ü")?, Some(2));
         assert_eq!(find_profile_key(&path, "c")?, None);
         Ok(())

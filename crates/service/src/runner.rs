@@ -283,7 +283,8 @@ impl JobContext {
             return Ok(false);
         }
 
-        let keys = outcome.profile_keys.as_deref().unwrap_or_default();
+        let no_keys = engine::RowIds::default();
+        let keys = outcome.profile_keys.as_ref().unwrap_or(&no_keys);
         let members: Vec<(&str, &roaring::RoaringBitmap)> =
             segments.iter().zip(&outcome.members).map(|(segment, rows)| (segment.definition.id.as_str(), rows)).collect();
         let (memberships, counts) = self.workspace.job_memberships(&job_id, keys, &members, request.now)?;
