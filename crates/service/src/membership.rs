@@ -261,7 +261,7 @@ impl Workspace {
         Ok(BTreeMap::from([("ups".to_string(), ups)]))
     }
 
-    /// Computes the memberships of every segment of a finished job. `keys` holds the `_id` of
+    /// Computes the memberships of every segment of a finished job. `keys` contains the `_id` of
     /// each row of the job, and `members` the qualifying rows of each segment.
     pub(crate) fn job_memberships(
         &self,
@@ -353,7 +353,7 @@ impl Workspace {
 
 /// Computes a segment's memberships after a job from the previous ones.
 ///
-/// `present` holds the keys of the profiles in the job's input and `current` those that
+/// `present` contains the keys of the profiles in the job's input and `current` those that
 /// qualify. With `previous` = the realized members before the job: realized = `current`
 /// plus the previous members absent from the input, and newly exited =
 /// `(previous ∩ present) − current`. A realized member keeps its time while it stays, an
@@ -493,9 +493,9 @@ fn find_profile_key(path: &Path, profile_id: &str) -> Result<Option<u32>, Servic
 
 /// Segment file: the header, the job id, the `previous`, `realized` and `exited` bitmaps in
 /// the portable roaring format, then the times, each part prefixed by its u64 LE byte length.
-/// The times are dictionary encoded because members share the evaluation times of a few jobs:
-/// a part with the distinct times (i64 LE microseconds, ascending), then a part with one width
-/// byte (1, 2 or 4) and each member's index into the distinct times, little endian.
+/// The times are dictionary encoded because members share the evaluation times of a few jobs.
+/// One part has the distinct times (i64 LE microseconds, ascending). The next part has one
+/// width byte (1, 2 or 4), then each member's index into the distinct times, little endian.
 fn write_segment(path: &Path, segment: &SegmentMemberships) -> Result<(), ServiceError> {
     let (distinct, indexes) = encode_times(&segment.times);
     write_atomically(path, |file| {
