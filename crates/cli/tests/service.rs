@@ -289,3 +289,73 @@ fn definition_list_pages_sorts_and_bulk_gets() -> TestResult {
     assert!(stderr.contains("a segment definition named \"big-spenders\" already exists with id `b`"), "{stderr}");
     Ok(())
 }
+
+/// Returns the id of the first `*.json` record in `dir` that shows `PROCESSING`, waiting for
+/// at most a minute. Temporary files are skipped, since they may never be renamed.
+fn processing_record(dir: &Path) -> Result<Option<String>, std::io::Error> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            if !name.starts_with('.') && name.ends_with(".json") && text.contains("\"PROCESSING\"") {
+                return Ok(path.file_stem().and_then(|s| s.to_str()).map(str::to_string));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Starts `seg` with `args`, waits until a record in `records` is `PROCESSING`, runs the
+/// cancel command `cancel` with the id of that record, and returns the child's output.
+fn cancel_while_processing(args: &[&str], records: &Path, cancel: &[&str]) -> Result<(Output, String), Box<dyn std::error::Error>> {
+    let child = Command::new(env!("CARGO_BIN_EXE_seg"))
+        .args(args)
+        .current_dir(repo_root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let id = processing_record(records)?.ok_or_else(|| format!("seg {args:?} never reached PROCESSING"))?;
+    let mut cancel_args = cancel.to_vec();
+    cancel_args.push(&id);
+    let cancelled = seg(&cancel_args)?;
+    assert!(cancelled.status.success(), "{}", String::from_utf8_lossy(&cancelled.stderr));
+    Ok((child.wait_with_output()?, id))
+}
+
+#[test]
+fn cancel_commands_stop_running_jobs() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let workspace_path = dir.path().join("ws");
+    let workspace = workspace_path.to_str().ok_or("temporary path is not UTF-8")?;
+    create_cdnow_definitions(workspace)?;
+    run_job(workspace, "1998-03-01T00:00:00Z")?;
+
+    let job = ["job", "run", "--workspace", workspace, "--profiles", PROFILES, "--segments", "*", "--engine", "reference", "--batch-size", "1"];
+    let (output, id) = cancel_while_processing(&job, &workspace_path.join("jobs"), &["job", "cancel", "--workspace", workspace])?;
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("was cancelled; memberships are unchanged"), "{stderr}");
+    let record = seg_json(&["job", "get", "--workspace", workspace, &id])?;
+    assert_eq!(record["status"], "CANCELLED");
+
+    let out = dir.path().join("members.ndjson");
+    let out_text = out.to_str().ok_or("temporary path is not UTF-8")?;
+    let export = [
+        "export", "--workspace", workspace, "--profiles", PROFILES, "--segments", "lapsed-customers", "--format", "ndjson", "--batch-size", "1",
+        "--out", out_text,
+    ];
+    let (output, id) = cancel_while_processing(&export, &workspace_path.join("exports"), &["export", "cancel", "--workspace", workspace])?;
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("was cancelled; no output file was written"), "{stderr}");
+    assert!(!out.exists());
+    let record = seg_json(&["export", "get", "--workspace", workspace, &id])?;
+    assert_eq!(record["status"], "CANCELLED");
+    let again = seg(&["export", "cancel", "--workspace", workspace, &id])?;
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("this one has already ended with status CANCELLED"), "{stderr}");
+    Ok(())
+}

@@ -45,7 +45,8 @@ pub struct ExportArgs {
     /// The output format.
     #[arg(long, value_enum, default_value = "parquet")]
     format: FormatArg,
-    /// Comma-separated dot paths of the exported fields besides `_id`; all fields when absent.
+    /// Comma-separated dot paths of the exported fields besides `_id`, and `segmentMembership`
+    /// for each profile's memberships in the exported segments; all fields when absent.
     #[arg(long, value_delimiter = ',')]
     fields: Vec<String>,
     /// Also export profiles whose selected fields are all null.
