@@ -233,6 +233,7 @@ pub(crate) fn cancel_marker(dir: &Path, id: &str) -> PathBuf {
 pub(crate) fn recover_interrupted(workspace: &Workspace) -> Result<(), ServiceError> {
     remove_temporary_files(workspace.root(), true)?;
     workspace.remove_unreferenced_memberships_on_open()?;
+    crate::preview_store::remove_orphan_preview_files(workspace)?;
     crate::export::recover_interrupted_exports(workspace)?;
     for mut job in workspace.jobs()? {
         if job.status.is_final() {

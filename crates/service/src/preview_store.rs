@@ -188,6 +188,22 @@ impl Workspace {
     }
 }
 
+/// Deletes the rows and estimate files of previews without a record: those of a process that
+/// ended while it stored a preview.
+pub(crate) fn remove_orphan_preview_files(workspace: &Workspace) -> Result<(), ServiceError> {
+    let dir = workspace.root().join("previews");
+    let entries = fs::read_dir(&dir).map_err(|e| ServiceError::file("read directory", &dir, e))?;
+    for entry in entries {
+        let path = entry.map_err(|e| ServiceError::file("read directory", &dir, e))?.path();
+        let is_part = path.extension().is_some_and(|ext| ext == "members" || ext == "estimate");
+        if is_part && !path.with_extension("json").exists() {
+            tracing::warn!(path = %path.display(), "deleting a file of a preview that was never stored");
+            fs::remove_file(&path).map_err(|e| ServiceError::file("delete", &path, e))?;
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn check_limit(limit: usize) -> Result<(), ServiceError> {
     if limit == 0 {
         return Err(ServiceError::InvalidParameter {

@@ -239,3 +239,21 @@ fn stored_preview_pages_and_estimate() -> TestResult {
     assert_eq!(leftovers, 0);
     Ok(())
 }
+
+#[test]
+fn orphan_preview_files_are_removed_on_open() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    drop(Workspace::open(dir.path())?);
+    let previews = dir.path().join("previews");
+    std::fs::write(previews.join("lost.members"), b"")?;
+    std::fs::write(previews.join("lost.estimate"), b"{}")?;
+    std::fs::write(previews.join("kept.members"), b"")?;
+    std::fs::write(previews.join("kept.json"), b"{}")?;
+    drop(Workspace::open(dir.path())?);
+    let mut left: Vec<String> = std::fs::read_dir(&previews)?
+        .map(|entry| entry.map(|entry| entry.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<_, _>>()?;
+    left.sort();
+    assert_eq!(left, ["kept.json", "kept.members"]);
+    Ok(())
+}
