@@ -33,7 +33,7 @@ pub struct SegmentDefinition {
     pub expression: Expression,
     /// The evaluation methods the definition is eligible for, as the classifier of
     /// `seg_plan::eligibility` decides them; input values are replaced.
-    #[serde(default = "batch_only")]
+    #[serde(default = "batch_only", deserialize_with = "any_evaluation_info")]
     pub evaluation_info: EvaluationInfo,
     /// Creation time in milliseconds since the Unix epoch.
     #[serde(default)]
@@ -85,6 +85,13 @@ impl Expression {
 /// which every definition is eligible for.
 pub fn batch_only() -> EvaluationInfo {
     EvaluationInfo { batch: true, continuous: false, synchronous: false }
+}
+
+/// Reads an input `evaluationInfo` of any shape. The classifier replaces it on save, so an
+/// object with missing or extra flags is no reason to reject the definition.
+fn any_evaluation_info<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<EvaluationInfo, D::Error> {
+    let value = Value::deserialize(deserializer)?;
+    Ok(serde_json::from_value(value).unwrap_or_else(|_| batch_only()))
 }
 
 impl SegmentDefinition {
