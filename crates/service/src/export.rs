@@ -16,7 +16,7 @@ use crate::atomic::{read_json, write_json};
 use crate::engine::namespace_counts;
 use crate::error::ServiceError;
 use crate::export_writer::{ExportFormat, OutputFile, project, projected_schema};
-use crate::jobs::{JobErrorEntry, JobStatus, TimeSpan};
+use crate::jobs::{JobErrorEntry, JobProperties, JobStatus, TimeSpan};
 use crate::export_membership::{SEGMENT_MEMBERSHIP_FIELD, membership_column, membership_field};
 use crate::membership::{MembershipStatus, ProfileIds, SegmentMemberships};
 use crate::workspace::{Workspace, check_id, json_files};
@@ -46,6 +46,8 @@ pub struct ExportRequest {
     pub segment_per_batch: bool,
     /// Profiles per record batch.
     pub batch_size: usize,
+    /// The schedule and run that started the export, for a scheduled export.
+    pub properties: Option<JobProperties>,
 }
 
 /// An export job object in the service's JSON shape.
@@ -73,6 +75,9 @@ pub struct ExportJob {
     pub creation_time: i64,
     /// Last update time in milliseconds since the Unix epoch.
     pub update_time: i64,
+    /// The schedule and run that started the job; absent for an export started by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub properties: Option<JobProperties>,
 }
 
 /// The `filter` object of an export job.
@@ -434,6 +439,7 @@ fn new_record(request: &ExportRequest, created: i64) -> ExportJob {
         errors: Vec::new(),
         creation_time: created,
         update_time: created,
+        properties: request.properties.clone(),
     }
 }
 

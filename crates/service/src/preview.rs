@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::error::ServiceError;
 use crate::fields::rows_as_json;
-use crate::query::{Target, engine_definitions, evaluate_target, target_definitions};
+use crate::query::{Target, evaluate_target, prepare_target, target_definitions};
 use crate::workspace::Workspace;
 
 /// The default page size of a preview.
@@ -73,8 +73,9 @@ pub fn preview(request: &PreviewRequest, workspace: Option<&Workspace>) -> Resul
     let reader = seg_io::open(&request.profiles, &options)?;
     let schema = reader.schema();
     let (definitions, target_id) = target_definitions(&request.target, workspace, &schema)?;
-    let batches = reader.map(|batch| batch.map_err(|e| e.to_string()));
-    let target = evaluate_target(batches, engine_definitions(&definitions, workspace)?, &target_id, &schema, request.now)?;
+    let prepared = prepare_target(&definitions, workspace, &schema, request.now)?;
+    let batches = prepared.extend(reader.map(|batch| batch.map_err(|e| e.to_string())));
+    let target = evaluate_target(batches, prepared.definitions.clone(), &target_id, &prepared.schema, request.now)?;
 
     let results = fetch_page(&request.profiles, &options, &target.members, request.offset, request.limit, &request.fields)?;
     let page = PreviewPage { offset: request.offset, size: results.len(), total_count: target.members.len() };

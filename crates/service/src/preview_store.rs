@@ -16,7 +16,7 @@ use crate::error::ServiceError;
 use crate::estimate::{EstimateRequest, EstimateResponse, SamplingPolicy, estimate, response};
 use crate::membership::format_micros;
 use crate::preview::{PreviewPage, PreviewRequest, PreviewResponse, fetch_page};
-use crate::query::{Target, engine_definitions, evaluate_target, target_definitions};
+use crate::query::{Target, evaluate_target, prepare_target, target_definitions};
 use crate::workspace::{Workspace, check_id};
 
 /// A stored preview, `previews/<id>.json`.
@@ -79,8 +79,9 @@ impl Workspace {
         let reader = seg_io::open(&request.profiles, &options)?;
         let schema = reader.schema();
         let (definitions, target_id) = target_definitions(&request.target, Some(self), &schema)?;
-        let batches = reader.map(|batch| batch.map_err(|e| e.to_string()));
-        let target = evaluate_target(batches, engine_definitions(&definitions, Some(self))?, &target_id, &schema, request.now)?;
+        let prepared = prepare_target(&definitions, Some(self), &schema, request.now)?;
+        let batches = prepared.extend(reader.map(|batch| batch.map_err(|e| e.to_string())));
+        let target = evaluate_target(batches, prepared.definitions.clone(), &target_id, &prepared.schema, request.now)?;
 
         let total = target.total_profiles;
         let estimate_object = if policy.sample_size(total) >= total {

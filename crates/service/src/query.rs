@@ -5,10 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::ControlFlow;
 
 use arrow::array::RecordBatch;
-use arrow::datatypes::Schema;
+use arrow::datatypes::{Schema, SchemaRef};
 use roaring::RoaringBitmap;
 use seg_eval::EvalContext;
 
+use crate::audience::job_input::ExternalInputs;
 use crate::definition::SegmentDefinition;
 use crate::engine::{self, Definition, RunOptions};
 use crate::error::ServiceError;
@@ -116,6 +117,47 @@ fn add_dependencies(definitions: &mut Vec<SegmentDefinition>, workspace: Option<
         }
         index += 1;
     }
+}
+
+/// The engine's input for evaluating a target: its definitions, followed by one definition per
+/// external audience they read, and the profile schema with those audiences' columns.
+pub(crate) struct PreparedTarget {
+    pub definitions: Vec<Definition>,
+    pub schema: SchemaRef,
+    pub external: ExternalInputs,
+}
+
+impl PreparedTarget {
+    /// Adds the external audience columns to every batch of `batches`.
+    pub fn extend<'a>(
+        &'a self,
+        batches: impl Iterator<Item = Result<RecordBatch, String>> + 'a,
+    ) -> impl Iterator<Item = Result<RecordBatch, String>> + 'a {
+        batches.map(|batch| batch.and_then(|batch| self.external.extend_batch(batch)))
+    }
+}
+
+/// Prepares `definitions` for evaluation at `now` (microseconds) over profiles of `schema`. With
+/// a workspace, an `inSegment` that names one of its external audiences reads that audience's
+/// members still valid at `now`.
+///
+/// # Errors
+///
+/// Returns an error when an external audience cannot be read or its column name is taken, and
+/// [`ServiceError::InvalidDefinition`] when a `pql/json` expression cannot be converted.
+pub(crate) fn prepare_target(
+    definitions: &[SegmentDefinition],
+    workspace: Option<&Workspace>,
+    schema: &SchemaRef,
+    now: i64,
+) -> Result<PreparedTarget, ServiceError> {
+    let external = match workspace {
+        Some(workspace) => workspace.external_inputs(definitions, now)?,
+        None => ExternalInputs::default(),
+    };
+    let mut engine_input = engine_definitions(definitions, workspace)?;
+    engine_input.extend(external.definitions());
+    Ok(PreparedTarget { definitions: engine_input, schema: external.extend_schema(schema)?, external })
 }
 
 /// Converts stored definitions to the engine's input. Each keeps its file path for messages.

@@ -16,7 +16,7 @@ use crate::engine::{self, Engine, RunOptions};
 use crate::error::ServiceError;
 use crate::jobs::{JobErrorEntry, JobMetrics, JobProperties, JobStatus, SegmentInfo, SegmentJob, TimeSpan, cancel_marker};
 use crate::membership::format_micros;
-use crate::query::{engine_definitions, resolve};
+use crate::query::{PreparedTarget, prepare_target, resolve};
 use crate::workspace::{Workspace, WorkspaceState};
 
 /// The input of a segment job.
@@ -275,10 +275,7 @@ impl JobContext {
         self.workspace.save_state(&WorkspaceState { profiles: Some(profiles) })?;
 
         let stored = resolve(&self.workspace, &request.segments, &schema)?;
-        let external = self.workspace.external_inputs(&stored, request.now)?;
-        let schema = external.extend_schema(&schema)?;
-        let mut definitions = engine_definitions(&stored, Some(&self.workspace))?;
-        definitions.extend(external.definitions());
+        let PreparedTarget { definitions, schema, external } = prepare_target(&stored, Some(&self.workspace), &schema, request.now)?;
         let segments = engine::compile(definitions, &schema).map_err(|errors| ServiceError::Compile(errors.join("\n")))?;
         self.reclassify(&segments, &external)?;
         let by_id: HashMap<&str, &SegmentDefinition> = stored.iter().map(|d| (d.id.as_str(), d)).collect();

@@ -57,6 +57,7 @@ fn request(out: PathBuf, format: ExportFormat) -> ExportRequest {
         out,
         segment_per_batch: false,
         batch_size: 4096,
+        properties: None,
     }
 }
 

@@ -6,7 +6,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use seg_service::audience::{LifecycleState, NewExternalAudience, RunStatus};
-use seg_service::{Engine, JobRequest, MembershipStatus, SegmentDefinition, Workspace};
+use seg_service::{
+    Engine, EstimateRequest, JobRequest, MembershipStatus, PreviewRequest, SamplingPolicy, SegmentDefinition, Target, Workspace, estimate,
+    preview,
+};
 
 use common::{time, write_profiles};
 
@@ -107,6 +110,41 @@ fn external_audience_in_a_job_through_in_segment() -> TestResult {
         message,
         "audience `vip-upload` cannot be deleted: `adult-vips` reads it through inSegment; delete `adult-vips` or remove that reference first"
     );
+    Ok(())
+}
+
+#[test]
+fn external_audience_in_preview_and_estimate() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let profiles = write_profiles(dir.path())?;
+    let workspace = Arc::new(Workspace::open(&dir.path().join("ws"))?);
+    let csv = write(dir.path(), "vip.csv", VIP_CSV)?;
+    workspace.create_external_audience(new_vip(Some(10)), &csv, time("2026-01-10T00:00:00Z"))?;
+    let now = time("2026-01-15T00:00:00Z").as_microsecond();
+    let target = Target::Expression(r#"inSegment("vip-upload")"#.to_string());
+
+    let request = PreviewRequest {
+        profiles: profiles.clone(),
+        target: target.clone(),
+        now,
+        offset: 0,
+        limit: 10,
+        fields: Vec::new(),
+        batch_size: 2,
+    };
+    let page = preview(&request, Some(&workspace))?;
+    let ids: Vec<&str> = page.results.iter().filter_map(|result| result["_id"].as_str()).collect();
+    assert_eq!(ids, ["p1", "p4"]);
+
+    let stored = workspace.create_preview(&request, &SamplingPolicy::default())?;
+    assert_eq!(stored.page.total_count, 2);
+
+    let request = EstimateRequest { profiles, target, now, batch_size: 2, policy: SamplingPolicy::default() };
+    assert_eq!(estimate(&request, Some(&workspace))?.estimated_size, 2);
+
+    // Without the workspace, the audience is unknown.
+    let message = estimate(&request, None).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(message.contains("vip-upload"), "{message}");
     Ok(())
 }
 

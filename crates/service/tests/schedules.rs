@@ -191,6 +191,11 @@ fn export_schedule_writes_one_directory_per_run() -> TestResult {
     assert_eq!(run.jobs[0].status, JobStatus::Succeeded);
     let written = std::fs::read_to_string(destination.join(&run.run_id).join("adults.ndjson"))?;
     assert_eq!(written.lines().count(), 3);
+
+    let job = workspace.export_job(&run.jobs[0].id)?;
+    let properties = job.properties.ok_or("a scheduled export records its schedule and run")?;
+    assert_eq!(properties.schedule_id, run.schedule_id);
+    assert_eq!(properties.run_id, run.run_id);
     Ok(())
 }
 

@@ -183,6 +183,7 @@ fn run_export(args: ExportArgs) -> Result<(), Failure> {
         },
         out: args.out.ok_or_else(|| missing("--out <path>"))?,
         segment_per_batch: args.segment_per_batch,
+        properties: None,
         batch_size: args.batch_size as usize,
     };
     let workspace = Workspace::open(&workspace)?;

@@ -1,13 +1,10 @@
-//! External audiences as inputs of a segment job.
+//! External audiences as inputs of segment jobs, previews and estimates.
 //!
 //! The engine evaluates `inSegment("x")` from the masks of segments evaluated earlier in the same
-//! batch. For an external audience `x`, the job adds a boolean column to every profile batch,
+//! batch. For an external audience `x`, the evaluation adds a boolean column to every profile batch,
 //! true where the profile's `identityMap` holds a current member's identity in the audience's
 //! identity namespace, and evaluates `x` as the segment `<column> = true` before the segments
-//! that read it. Its memberships are not written, because they come from the imports.
-//!
-//! NOTE: only segment jobs add these columns. Preview and estimate still report an
-//! `inSegment` that names an external audience as an unknown segment.
+//! that read it. A job writes no memberships for it, because they come from the imports.
 
 use std::collections::HashSet;
 use std::path::PathBuf;

@@ -193,7 +193,7 @@ impl<C: Clock> Scheduler<C> {
         let properties = JobProperties { schedule_id: schedule.id.clone(), run_id: run_id.to_string() };
         let result = match schedule.kind {
             ScheduleType::BatchSegmentation => self.run_segmentation(schedule, properties, now),
-            ScheduleType::Export => self.run_export(schedule, run_id),
+            ScheduleType::Export => self.run_export(schedule, properties),
         };
         match result {
             Ok(job) => vec![job],
@@ -228,7 +228,7 @@ impl<C: Clock> Scheduler<C> {
         }
     }
 
-    fn run_export(&self, schedule: &Schedule, run_id: &str) -> Result<RunJob, ServiceError> {
+    fn run_export(&self, schedule: &Schedule, properties: JobProperties) -> Result<RunJob, ServiceError> {
         let destination = schedule.properties.destination.clone().unwrap_or_default();
         let segments = if schedule.properties.segments.iter().any(|id| id == "*") {
             self.workspace.evaluated_definition_ids()?
@@ -244,9 +244,10 @@ impl<C: Clock> Scheduler<C> {
             fields: Vec::new(),
             empty_profiles: true,
             format: export_format(&schedule.properties)?,
-            out: destination.join(run_id),
+            out: destination.join(&properties.run_id),
             segment_per_batch: true,
             batch_size: self.batch_size,
+            properties: Some(properties),
         };
         let job = self.workspace.run_export(&request, &AtomicBool::new(false))?;
         Ok(RunJob { id: job.id, status: job.status })
