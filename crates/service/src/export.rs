@@ -255,8 +255,38 @@ impl Workspace {
 
     /// Writes the output files; `Ok(false)` when stopped by a cancel.
     fn write_export(&self, request: &ExportRequest, metrics: &mut ExportMetrics, stop: &dyn Fn() -> bool) -> Result<bool, ServiceError> {
+        let (external, segments): (Vec<&String>, Vec<&String>) =
+            request.segments.iter().partition(|segment| self.external_audience(segment).is_ok());
+        if !external.is_empty() && !request.segment_per_batch && request.segments.len() > 1 {
+            return Err(ServiceError::InvalidParameter {
+                parameter: "segments",
+                value: request.segments.join(","),
+                expected: format!(
+                    "segments that can share one file; external audience `{}` writes its member list to a file of its own, so set segmentPerBatch (--segment-per-batch) or export it alone",
+                    external[0]
+                ),
+            });
+        }
+        metrics.profile_export_time = TimeSpan::started(jiff::Timestamp::now().as_millisecond());
+        let now = jiff::Timestamp::now().as_microsecond();
+        for id in external {
+            if stop() {
+                return Ok(false);
+            }
+            let path = if request.segment_per_batch {
+                request.out.join(format!("{id}.{}", request.format.extension()))
+            } else {
+                request.out.clone()
+            };
+            self.export_external_members(id, request, &path, now, metrics)?;
+        }
+        if segments.is_empty() {
+            metrics.profile_export_time.finish(jiff::Timestamp::now().as_millisecond());
+            return Ok(true);
+        }
+
         let mut stored_segments = Vec::new();
-        for segment in &request.segments {
+        for segment in segments {
             let stored = self.memberships(segment)?;
             if stored.job_id.is_empty() && self.definition(segment).is_err() {
                 return Err(ServiceError::DefinitionNotFound { id: segment.clone() });
@@ -273,7 +303,6 @@ impl Workspace {
         }
         let ids = self.profile_ids()?;
         let columns = ExportColumns::new(&request.fields);
-        metrics.profile_export_time = TimeSpan::started(jiff::Timestamp::now().as_millisecond());
         let membership = columns.with_membership.then_some(stored_segments.as_slice());
 
         let options = seg_io::ReadOptions { batch_size: request.batch_size.max(1) };

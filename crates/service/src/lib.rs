@@ -13,6 +13,7 @@ pub mod engine;
 pub mod error;
 pub mod estimate;
 pub mod export;
+mod export_external;
 pub mod export_membership;
 pub mod export_writer;
 pub mod fields;

@@ -6,9 +6,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use seg_service::audience::{LifecycleState, NewExternalAudience, RunStatus};
+use std::sync::atomic::AtomicBool;
+
 use seg_service::{
-    Engine, EstimateRequest, JobRequest, MembershipStatus, PreviewRequest, SamplingPolicy, SegmentDefinition, Target, Workspace, estimate,
-    preview,
+    Engine, EstimateRequest, ExportFormat, ExportRequest, JobRequest, MembershipStatus, PreviewRequest, SamplingPolicy, SegmentDefinition,
+    Target, Workspace, estimate, preview,
 };
 
 use common::{time, write_profiles};
@@ -145,6 +147,96 @@ fn external_audience_in_preview_and_estimate() -> TestResult {
     // Without the workspace, the audience is unknown.
     let message = estimate(&request, None).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(message.contains("vip-upload"), "{message}");
+    Ok(())
+}
+
+fn export_request(profiles: &Path, segments: &[&str], out: &Path, statuses: Vec<MembershipStatus>) -> ExportRequest {
+    ExportRequest {
+        profiles: profiles.to_path_buf(),
+        segments: segments.iter().map(|id| id.to_string()).collect(),
+        statuses,
+        qualified_from: None,
+        qualified_until: None,
+        fields: Vec::new(),
+        empty_profiles: false,
+        format: ExportFormat::Ndjson,
+        out: out.to_path_buf(),
+        segment_per_batch: false,
+        batch_size: 2,
+        properties: None,
+    }
+}
+
+fn lines(path: &Path) -> Result<Vec<serde_json::Value>, Box<dyn std::error::Error>> {
+    let text = std::fs::read_to_string(path)?;
+    Ok(text.lines().map(serde_json::from_str).collect::<Result<_, _>>()?)
+}
+
+#[test]
+fn external_audience_export_writes_payload() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let profiles = write_profiles(dir.path())?;
+    let workspace = Arc::new(Workspace::open(&dir.path().join("ws"))?);
+    let csv = write(dir.path(), "vip.csv", VIP_CSV)?;
+    // Imported long ago, so every member has lapsed by now.
+    workspace.create_external_audience(new_vip(Some(1)), &csv, time("2020-01-10T00:00:00Z"))?;
+    let recent = write(dir.path(), "recent.csv", "email,tier,region\nbob@example.com,gold,EU\n")?;
+    workspace.ingest_external("vip-upload", &recent, true, jiff::Timestamp::now())?;
+
+    let out = dir.path().join("realized.ndjson");
+    let job = workspace.run_export(&export_request(&profiles, &["vip-upload"], &out, vec![MembershipStatus::Realized]), &AtomicBool::new(false))?;
+    let rows = lines(&out)?;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["identity"], "bob@example.com");
+    assert_eq!(rows[0]["identityNamespace"], "email");
+    assert_eq!(rows[0]["status"], "realized");
+    assert_eq!(rows[0]["payload"]["tier"], "gold");
+    assert_eq!(rows[0]["payload"]["region"], "EU");
+    assert_eq!(job.metrics.total_exported_profile_counter, 1);
+    assert_eq!(job.metrics.exported_profile_by_namespace_counter["email"], 1);
+
+    let out = dir.path().join("exited.ndjson");
+    let mut request = export_request(&profiles, &["vip-upload"], &out, vec![MembershipStatus::Exited]);
+    request.fields = vec!["payload.tier".to_string()];
+    workspace.run_export(&request, &AtomicBool::new(false))?;
+    let rows = lines(&out)?;
+    let identities: Vec<&str> = rows.iter().filter_map(|row| row["identity"].as_str()).collect();
+    assert_eq!(identities, ["ann@example.com", "dan@example.com", "zed@example.com"]);
+    assert_eq!(rows[1]["payload"]["tier"], "silver");
+    assert!(rows[1].get("status").is_none(), "only the named fields and identity: {}", rows[1]);
+
+    request.fields = vec!["tier".to_string()];
+    let message = workspace.run_export(&request, &AtomicBool::new(false)).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(message.contains("\"tier\"") && message.contains("payload.tier"), "{message}");
+    Ok(())
+}
+
+#[test]
+fn external_export_needs_its_own_file() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let profiles = write_profiles(dir.path())?;
+    let workspace = Arc::new(Workspace::open(&dir.path().join("ws"))?);
+    let csv = write(dir.path(), "vip.csv", VIP_CSV)?;
+    workspace.create_external_audience(new_vip(None), &csv, jiff::Timestamp::now())?;
+    let mut definition = SegmentDefinition::new("adults", "person.age >= 18");
+    definition.id = "adults".to_string();
+    workspace.create_definition(definition)?;
+    let now = jiff::Timestamp::now().as_microsecond();
+    let request = JobRequest { profiles: profiles.clone(), segments: vec!["adults".to_string()], now, engine: Engine::Columnar, batch_size: 2 };
+    workspace.start_job(request)?.wait()?;
+
+    let out = dir.path().join("both.ndjson");
+    let mut request = export_request(&profiles, &["adults", "vip-upload"], &out, vec![MembershipStatus::Realized]);
+    let message = workspace.run_export(&request, &AtomicBool::new(false)).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(message.contains("--segment-per-batch"), "{message}");
+    assert!(!out.exists());
+
+    request.segment_per_batch = true;
+    request.out = dir.path().join("per-segment");
+    let job = workspace.run_export(&request, &AtomicBool::new(false))?;
+    assert_eq!(lines(&request.out.join("adults.ndjson"))?.len(), 3);
+    assert_eq!(lines(&request.out.join("vip-upload.ndjson"))?.len(), 3);
+    assert_eq!(job.metrics.total_exported_profile_counter, 6);
     Ok(())
 }
 

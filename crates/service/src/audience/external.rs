@@ -133,9 +133,8 @@ pub struct ExternalMember {
     pub last_qualification_time: String,
     /// The end of the membership, RFC 3339.
     pub valid_until: String,
-    /// The other columns of the member's row.
-    ///
-    /// NOTE: export jobs do not write the payload yet; `seg external members` prints it.
+    /// The other columns of the member's row, which an export of the audience writes as
+    /// `payload.<column>`.
     pub payload: BTreeMap<String, String>,
 }
 
