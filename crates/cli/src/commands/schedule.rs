@@ -35,7 +35,7 @@ enum ScheduleCommand {
         /// The display name.
         #[arg(long)]
         name: String,
-        /// A Quartz cron expression in UTC: seconds minutes hours day-of-month month day-of-week [year].
+        /// A Quartz cron expression in UTC: seconds, minutes, hours, day of month, month, day of week and an optional year.
         #[arg(long)]
         cron: String,
         /// Comma-separated definition ids, or `*` for every definition that is not inactive.
