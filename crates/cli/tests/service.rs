@@ -1,10 +1,12 @@
 //! End-to-end checks of `seg definition`, `seg job` and `seg membership` on the bundled CDNOW
 //! profiles, including a `seg` process killed during a job.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use seg_service::{Membership, MembershipStatus, Workspace};
 use serde_json::Value;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -32,7 +34,7 @@ fn seg_json(args: &[&str]) -> Result<Value, Box<dyn std::error::Error>> {
 fn create_cdnow_definitions(workspace: &str) -> TestResult {
     for id in ["big-spenders", "lapsed-customers", "lapsed-big-spenders"] {
         let file = format!("testdata/cdnow/segments/{id}.pql");
-        let created = seg_json(&["definition", "create", "--workspace", workspace, "--file", &file, "--id", id])?;
+        let created = seg_json(&["definition", "create", "--workspace", workspace, "--file", &file, "--id", id, "--json"])?;
         assert_eq!(created["id"], id);
     }
     Ok(())
@@ -40,6 +42,11 @@ fn create_cdnow_definitions(workspace: &str) -> TestResult {
 
 fn run_job(workspace: &str, now: &str) -> Result<Value, Box<dyn std::error::Error>> {
     seg_json(&["job", "run", "--workspace", workspace, "--profiles", PROFILES, "--segments", "*", "--now", now, "--json"])
+}
+
+/// Reads the memberships of one segment keyed by profile id, taking the workspace lock.
+fn memberships(workspace: &Path, segment: &str) -> Result<BTreeMap<String, Membership>, Box<dyn std::error::Error>> {
+    Ok(Workspace::open(workspace)?.membership_map(segment)?)
 }
 
 fn temporary_files(dir: &Path) -> Result<Vec<PathBuf>, std::io::Error> {
@@ -78,9 +85,8 @@ fn jobs_at_two_times_update_memberships() -> TestResult {
     assert_eq!(paged["_page"]["totalCount"], 2);
     assert_eq!(paged["children"][0]["id"], july["id"]);
 
-    let memberships: Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("memberships/lapsed-customers.json"))?)?;
-    let members = memberships["members"].as_object().ok_or("no members")?;
-    let (exited_id, _) = members.iter().find(|(_, m)| m["status"] == "exited").ok_or("no exited member")?;
+    let members = memberships(dir.path(), "lapsed-customers")?;
+    let (exited_id, _) = members.iter().find(|(_, m)| m.status == MembershipStatus::Exited).ok_or("no exited member")?;
     let map = seg_json(&["membership", "--workspace", workspace, exited_id])?;
     assert_eq!(map["ups"]["lapsed-customers"]["status"], "exited");
     assert_eq!(map["ups"]["lapsed-customers"]["lastQualificationTime"], "1998-07-01T00:00:00Z");
@@ -91,14 +97,14 @@ fn jobs_at_two_times_update_memberships() -> TestResult {
 fn definition_commands_round_trip() -> TestResult {
     let dir = tempfile::tempdir()?;
     let workspace = dir.path().to_str().ok_or("temporary path is not UTF-8")?;
-    let created = seg_json(&["definition", "create", "--workspace", workspace, "--file", "testdata/cdnow/segments/bulk-cd-buyers.json"])?;
+    let created = seg_json(&["definition", "create", "--workspace", workspace, "--file", "testdata/cdnow/segments/bulk-cd-buyers.json", "--json"])?;
     let id = created["id"].as_str().ok_or("no id")?;
     let fetched = seg_json(&["definition", "get", "--workspace", workspace, id])?;
     assert_eq!(fetched, created);
     let listed = seg_json(&["definition", "list", "--workspace", workspace, "--json"])?;
     assert_eq!(listed["page"]["totalCount"], 1);
 
-    let updated = seg_json(&["definition", "update", "--workspace", workspace, id, "--file", "testdata/cdnow/segments/big-spenders.pql"])?;
+    let updated = seg_json(&["definition", "update", "--workspace", workspace, id, "--file", "testdata/cdnow/segments/big-spenders.pql", "--json"])?;
     assert_eq!(updated["name"], created["name"]);
     assert_eq!(updated["creationTime"], created["creationTime"]);
 
@@ -214,7 +220,7 @@ fn killed_job_leaves_workspace_consistent() -> TestResult {
     let workspace = dir.path().to_str().ok_or("temporary path is not UTF-8")?;
     create_cdnow_definitions(workspace)?;
     run_job(workspace, "1998-03-01T00:00:00Z")?;
-    let before = std::fs::read_to_string(dir.path().join("memberships/lapsed-customers.json"))?;
+    let before = memberships(dir.path(), "lapsed-customers")?;
 
     // The reference engine with one profile per batch is slow enough to be killed mid-job.
     let mut child = Command::new(env!("CARGO_BIN_EXE_seg"))
@@ -233,7 +239,7 @@ fn killed_job_leaves_workspace_consistent() -> TestResult {
     let newest = &jobs["children"][0];
     assert_eq!(newest["status"], "FAILED");
     assert_eq!(newest["errors"][0]["code"], "INTERRUPTED");
-    let after = std::fs::read_to_string(dir.path().join("memberships/lapsed-customers.json"))?;
+    let after = memberships(dir.path(), "lapsed-customers")?;
     assert_eq!(after, before);
     assert_eq!(temporary_files(dir.path())?, Vec::<PathBuf>::new());
     Ok(())
@@ -249,5 +255,107 @@ fn preview_and_estimate_agree() -> TestResult {
     assert_eq!(preview["state"], "RESULT_READY");
     assert_eq!(estimate["estimatedSize"], preview["page"]["totalCount"]);
     assert_eq!(estimate["confidenceInterval"], "95%");
+    Ok(())
+}
+
+#[test]
+fn definition_list_pages_sorts_and_bulk_gets() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let workspace = dir.path().to_str().ok_or("temporary path is not UTF-8")?;
+    let created = seg(&["definition", "create", "--workspace", workspace, "--file", "testdata/cdnow/segments/big-spenders.pql", "--id", "b"])?;
+    let summary = String::from_utf8_lossy(&created.stdout);
+    // No job has run, so no schema is known to classify the definition against.
+    assert_eq!(summary, "created segment definition b (\"big-spenders\"), evaluation: batch\n");
+    for (file, id) in [("lapsed-customers", "c"), ("frequent-buyers", "a")] {
+        let path = format!("testdata/cdnow/segments/{file}.pql");
+        seg_json(&["definition", "create", "--workspace", workspace, "--file", &path, "--id", id, "--json"])?;
+    }
+
+    let page = seg_json(&["definition", "list", "--workspace", workspace, "--sort", "name:asc", "--start", "1", "--limit", "1", "--json"])?;
+    assert_eq!(page["segments"].as_array().map(Vec::len), Some(1));
+    assert_eq!(page["segments"][0]["name"], "frequent-buyers");
+    assert_eq!(page["page"]["totalCount"], 3);
+    assert_eq!(page["page"]["totalPages"], 3);
+    assert_eq!(page["page"]["sortField"], "name");
+    let newest = seg_json(&["definition", "list", "--workspace", workspace, "--json"])?;
+    assert_eq!(newest["segments"][0]["id"], "a");
+
+    let bulk = seg_json(&["definition", "get", "--workspace", workspace, "a", "c"])?;
+    assert_eq!(bulk["results"]["a"]["name"], "frequent-buyers");
+    assert_eq!(bulk["results"]["c"]["name"], "lapsed-customers");
+
+    let taken = seg(&["definition", "create", "--workspace", workspace, "--file", "testdata/cdnow/segments/big-spenders.pql"])?;
+    let stderr = String::from_utf8_lossy(&taken.stderr);
+    assert!(stderr.contains("a segment definition named \"big-spenders\" already exists with id `b`"), "{stderr}");
+    Ok(())
+}
+
+/// Returns the id of the first `*.json` record in `dir` that shows `PROCESSING`, waiting for
+/// at most a minute. Temporary files are skipped, since they may never be renamed.
+fn processing_record(dir: &Path) -> Result<Option<String>, std::io::Error> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            if !name.starts_with('.') && name.ends_with(".json") && text.contains("\"PROCESSING\"") {
+                return Ok(path.file_stem().and_then(|s| s.to_str()).map(str::to_string));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Starts `seg` with `args`, waits until a record in `records` is `PROCESSING`, runs the
+/// cancel command `cancel` with the id of that record, and returns the child's output.
+fn cancel_while_processing(args: &[&str], records: &Path, cancel: &[&str]) -> Result<(Output, String), Box<dyn std::error::Error>> {
+    let child = Command::new(env!("CARGO_BIN_EXE_seg"))
+        .args(args)
+        .current_dir(repo_root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let id = processing_record(records)?.ok_or_else(|| format!("seg {args:?} never reached PROCESSING"))?;
+    let mut cancel_args = cancel.to_vec();
+    cancel_args.push(&id);
+    let cancelled = seg(&cancel_args)?;
+    assert!(cancelled.status.success(), "{}", String::from_utf8_lossy(&cancelled.stderr));
+    Ok((child.wait_with_output()?, id))
+}
+
+#[test]
+fn cancel_commands_stop_running_jobs() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let workspace_path = dir.path().join("ws");
+    let workspace = workspace_path.to_str().ok_or("temporary path is not UTF-8")?;
+    create_cdnow_definitions(workspace)?;
+    run_job(workspace, "1998-03-01T00:00:00Z")?;
+
+    let job = ["job", "run", "--workspace", workspace, "--profiles", PROFILES, "--segments", "*", "--engine", "reference", "--batch-size", "1"];
+    let (output, id) = cancel_while_processing(&job, &workspace_path.join("jobs"), &["job", "cancel", "--workspace", workspace])?;
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("was cancelled; memberships are unchanged"), "{stderr}");
+    let record = seg_json(&["job", "get", "--workspace", workspace, &id])?;
+    assert_eq!(record["status"], "CANCELLED");
+
+    let out = dir.path().join("members.ndjson");
+    let out_text = out.to_str().ok_or("temporary path is not UTF-8")?;
+    let export = [
+        "export", "--workspace", workspace, "--profiles", PROFILES, "--segments", "lapsed-customers", "--format", "ndjson", "--batch-size", "1",
+        "--out", out_text,
+    ];
+    let (output, id) = cancel_while_processing(&export, &workspace_path.join("exports"), &["export", "cancel", "--workspace", workspace])?;
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("was cancelled; no output file was written"), "{stderr}");
+    assert!(!out.exists());
+    let record = seg_json(&["export", "get", "--workspace", workspace, &id])?;
+    assert_eq!(record["status"], "CANCELLED");
+    let again = seg(&["export", "cancel", "--workspace", workspace, &id])?;
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("this one has already ended with status CANCELLED"), "{stderr}");
     Ok(())
 }

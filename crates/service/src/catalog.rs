@@ -76,7 +76,7 @@ impl Workspace {
             definition.id = uuid::Uuid::new_v4().to_string();
         }
         check_id("segment definition id", &definition.id)?;
-        definition.validate(self.known_schema()?.as_deref())?;
+        self.validate_and_classify(&mut definition)?;
         if self.definition_path(&definition.id).exists() {
             return Err(ServiceError::IdConflict { id: definition.id });
         }
@@ -170,7 +170,7 @@ impl Workspace {
     pub fn update_definition(&self, id: &str, mut definition: SegmentDefinition) -> Result<SegmentDefinition, ServiceError> {
         let existing = self.definition(id)?;
         definition.id = existing.id;
-        definition.validate(self.known_schema()?.as_deref())?;
+        self.validate_and_classify(&mut definition)?;
         self.check_unique_name(&definition.name, id)?;
         let now = jiff::Timestamp::now();
         definition.creation_time = existing.creation_time;
@@ -185,17 +185,73 @@ impl Workspace {
     ///
     /// # Errors
     ///
-    /// Returns [`ServiceError::DefinitionNotFound`] when there is none.
+    /// Returns [`ServiceError::DefinitionNotFound`] when there is none, and
+    /// [`ServiceError::DefinitionInUse`] when another definition reads it through `inSegment`.
     pub fn delete_definition(&self, id: &str) -> Result<(), ServiceError> {
         let path = self.definition_path(id);
         self.definition(id)?;
-        fs::remove_file(&path).map_err(|e| ServiceError::file("delete", &path, e))?;
-        let memberships = self.memberships_dir().join(format!("{id}.json"));
-        if memberships.exists() {
-            fs::remove_file(&memberships).map_err(|e| ServiceError::file("delete", &memberships, e))?;
+        if let Some(reader) = self.reader_of(id)? {
+            return Err(ServiceError::DefinitionInUse { id: id.to_string(), reader });
         }
+        fs::remove_file(&path).map_err(|e| ServiceError::file("delete", &path, e))?;
+        self.delete_memberships(id)?;
         tracing::info!(id, "deleted segment definition");
         Ok(())
+    }
+
+    /// Validates `definition` and sets its `evaluationInfo` from the eligibility classifier.
+    /// Without a known profile schema the expression cannot be bound, so it stays batch only
+    /// until a segment job classifies it.
+    fn validate_and_classify(&self, definition: &mut SegmentDefinition) -> Result<(), ServiceError> {
+        let schema = self.known_schema()?;
+        definition.evaluation_info = match definition.validate(schema.as_deref())? {
+            Some(plan) => {
+                let schema = schema.as_deref();
+                seg_plan::classify_with(&plan, |id| schema.and_then(|schema| self.profile_only(id, schema, 0))).info
+            }
+            None => crate::definition::batch_only(),
+        };
+        Ok(())
+    }
+
+    /// Returns whether the stored definition `id` reads no events, following its `inSegment`
+    /// targets. Returns `None` when it is unknown, does not bind, or the chain is deeper than 64.
+    fn profile_only(&self, id: &str, schema: &arrow::datatypes::Schema, depth: usize) -> Option<bool> {
+        if depth > 64 {
+            return None;
+        }
+        let definition = self.definition(id).ok()?;
+        let text = definition.pql_text().ok()?;
+        let plan = seg_pql::parse(&text).and_then(|query| seg_plan::bind(&query, schema)).ok()?;
+        Some(seg_plan::classify_with(&plan, |inner| self.profile_only(inner, schema, depth + 1)).profile_only)
+    }
+
+    /// Stores a new `evaluationInfo` for the definition `id`, keeping its update times, because
+    /// a reclassification is not an edit by the user.
+    pub(crate) fn save_evaluation_info(&self, id: &str, info: seg_plan::EvaluationInfo) -> Result<(), ServiceError> {
+        let mut definition = self.definition(id)?;
+        if definition.evaluation_info != info {
+            definition.evaluation_info = info;
+            write_json(&self.definition_path(id), &definition)?;
+            tracing::info!(id, evaluation_info = %info, "reclassified segment definition");
+        }
+        Ok(())
+    }
+
+    /// Returns the id of a stored definition that reads `id` through `inSegment`. Finding the
+    /// targets needs a bound plan, so without a known profile schema no reader is found.
+    fn reader_of(&self, id: &str) -> Result<Option<String>, ServiceError> {
+        let Some(schema) = self.known_schema()? else {
+            return Ok(None);
+        };
+        for definition in self.all_definitions()? {
+            let Ok(text) = definition.pql_text() else { continue };
+            let plan = seg_pql::parse(&text).and_then(|query| seg_plan::bind(&query, &schema));
+            if definition.id != id && plan.is_ok_and(|plan| plan.dependencies.iter().any(|target| target == id)) {
+                return Ok(Some(definition.id));
+            }
+        }
+        Ok(None)
     }
 
     fn check_unique_name(&self, name: &str, own_id: &str) -> Result<(), ServiceError> {

@@ -1,6 +1,7 @@
 //! Segment definition objects in the Segmentation Service JSON shape, and their validation.
 
 use arrow::datatypes::Schema;
+use seg_plan::{EvaluationInfo, SegmentPlan};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -30,8 +31,9 @@ pub struct SegmentDefinition {
     pub schema: SchemaName,
     /// The PQL predicate.
     pub expression: Expression,
-    /// The enabled evaluation methods.
-    #[serde(default)]
+    /// The evaluation methods the definition is eligible for, as the classifier of
+    /// `seg_plan::eligibility` decides them; input values are replaced.
+    #[serde(default = "batch_only", deserialize_with = "any_evaluation_info")]
     pub evaluation_info: EvaluationInfo,
     /// Creation time in milliseconds since the Unix epoch.
     #[serde(default)]
@@ -66,7 +68,7 @@ pub struct Expression {
     /// The language; only `PQL` is supported.
     #[serde(rename = "type")]
     pub kind: String,
-    /// The encoding of `value`; only `pql/text` is supported.
+    /// The encoding of `value`: `pql/text`, or `pql/json` for a JSON-encoded syntax tree.
     pub format: String,
     /// The PQL text.
     pub value: String,
@@ -79,32 +81,17 @@ impl Expression {
     }
 }
 
-/// The `evaluationInfo` object.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EvaluationInfo {
-    /// Batch segmentation.
-    pub batch: Enabled,
-    /// Streaming segmentation.
-    pub continuous: Enabled,
-    /// Edge segmentation.
-    pub synchronous: Enabled,
+/// Returns the `evaluationInfo` of a definition that has not been classified: batch only,
+/// which every definition is eligible for.
+pub fn batch_only() -> EvaluationInfo {
+    EvaluationInfo { batch: true, continuous: false, synchronous: false }
 }
 
-impl Default for EvaluationInfo {
-    fn default() -> Self {
-        EvaluationInfo {
-            batch: Enabled { enabled: true },
-            continuous: Enabled { enabled: false },
-            synchronous: Enabled { enabled: false },
-        }
-    }
-}
-
-/// One `{"enabled": bool}` flag.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Enabled {
-    /// Whether the method is on.
-    pub enabled: bool,
+/// Reads an input `evaluationInfo` of any shape. The classifier replaces it on save, so an
+/// object with missing or extra flags is no reason to reject the definition.
+fn any_evaluation_info<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<EvaluationInfo, D::Error> {
+    let value = Value::deserialize(deserializer)?;
+    Ok(serde_json::from_value(value).unwrap_or_else(|_| batch_only()))
 }
 
 impl SegmentDefinition {
@@ -116,7 +103,7 @@ impl SegmentDefinition {
             description: None,
             schema: SchemaName::default(),
             expression: Expression::pql(pql),
-            evaluation_info: EvaluationInfo::default(),
+            evaluation_info: batch_only(),
             creation_time: 0,
             update_time: 0,
             update_epoch: 0,
@@ -139,13 +126,14 @@ impl SegmentDefinition {
     }
 
     /// Checks the required fields and the expression: it must parse, and bind when `schema`
-    /// is given. An `inSegment` target is checked when a job runs, not here.
+    /// is given. Returns the bound plan when there is a schema. An `inSegment` target is
+    /// checked when a job runs, not here.
     ///
     /// # Errors
     ///
     /// Returns [`ServiceError::InvalidDefinition`] naming the problem; PQL errors carry the
     /// rendered diagnostic.
-    pub fn validate(&self, schema: Option<&Schema>) -> Result<(), ServiceError> {
+    pub fn validate(&self, schema: Option<&Schema>) -> Result<Option<SegmentPlan>, ServiceError> {
         let invalid = |message: String| ServiceError::InvalidDefinition { name: self.label(), message };
         if self.name.trim().is_empty() {
             return Err(invalid("the `name` is empty; give the definition a unique name".to_string()));
@@ -153,12 +141,23 @@ impl SegmentDefinition {
         if self.expression.kind != "PQL" {
             return Err(invalid(format!("expression type {:?} is not supported; use \"PQL\"", self.expression.kind)));
         }
-        let text = &seg_pql::expression_text(&self.expression.format, &self.expression.value).map_err(invalid)?;
+        let text = &self.pql_text()?;
         let query = seg_pql::parse(text).map_err(|d| invalid(format!("\n{}", d.render(text))))?;
-        if let Some(schema) = schema {
-            seg_plan::bind(&query, schema).map_err(|d| invalid(format!("\n{}", d.render(text))))?;
+        match schema {
+            Some(schema) => seg_plan::bind(&query, schema).map(Some).map_err(|d| invalid(format!("\n{}", d.render(text)))),
+            None => Ok(None),
         }
-        Ok(())
+    }
+
+    /// Returns the expression as PQL text, converting a `pql/json` expression.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`ServiceError::InvalidDefinition`] for an unknown format or a `pql/json`
+    /// value that is not a PQL syntax tree.
+    pub fn pql_text(&self) -> Result<String, ServiceError> {
+        seg_pql::expression_text(&self.expression.format, &self.expression.value)
+            .map_err(|message| ServiceError::InvalidDefinition { name: self.label(), message })
     }
 
     fn label(&self) -> String {

@@ -85,8 +85,8 @@ pub struct JobOutcome {
     pub member_ids: Option<Vec<Vec<String>>>,
     /// Qualifying profiles per identity namespace, per segment.
     pub namespace_counts: Vec<BTreeMap<String, u64>>,
-    /// The `_id` of every row in input order (`None` for a null id), when requested.
-    pub profile_keys: Option<Vec<Option<String>>>,
+    /// The `_id` of every row in input order, when requested.
+    pub profile_keys: Option<RowIds>,
     /// True when `on_progress` stopped the run before the last batch.
     pub stopped: bool,
     /// Milliseconds spent reading and evaluating batches.
@@ -138,7 +138,7 @@ pub fn run(
         members: vec![RoaringBitmap::new(); segments.len()],
         member_ids: collect_ids.then(|| vec![Vec::new(); segments.len()]),
         namespace_counts: vec![BTreeMap::new(); segments.len()],
-        profile_keys: collect_keys.then(Vec::new),
+        profile_keys: collect_keys.then(RowIds::default),
         stopped: false,
         segmentation_millis: 0,
     };
@@ -151,7 +151,7 @@ pub fn run(
                 .map_err(|_| "more than 4,294,967,295 profiles in one job; split the input".to_string())?;
             outcome.total_profiles += batch.num_rows() as u64;
             if let Some(keys) = outcome.profile_keys.as_mut() {
-                keys.extend(row_keys(&batch));
+                push_row_keys(keys, &batch);
             }
             chunk.push((offset, batch));
         }
@@ -222,11 +222,65 @@ fn reference_masks(plans: &[Segment<'_>], batch: &RecordBatch, context: &EvalCon
     Ok(columns.into_iter().map(BooleanArray::from).collect())
 }
 
-fn row_keys(batch: &RecordBatch) -> Vec<Option<String>> {
-    let ids = batch.column_by_name("_id").and_then(|column| column.as_string_opt::<i32>());
-    match ids {
-        Some(ids) => ids.iter().map(|id| id.map(str::to_string)).collect(),
-        None => vec![None; batch.num_rows()],
+fn push_row_keys(keys: &mut RowIds, batch: &RecordBatch) {
+    match batch.column_by_name("_id").and_then(|column| column.as_string_opt::<i32>()) {
+        Some(ids) => ids.iter().for_each(|id| keys.push(id)),
+        None => (0..batch.num_rows()).for_each(|_| keys.push(None)),
+    }
+}
+
+/// The `_id` of every row of a run in input order, kept in one text buffer so a row costs
+/// its id's bytes and one offset.
+#[derive(Clone, Debug, Default)]
+pub struct RowIds {
+    text: String,
+    ends: Vec<usize>,
+    nulls: RoaringBitmap,
+}
+
+impl RowIds {
+    /// Appends the id of the next row; `None` for a null `_id`.
+    pub fn push(&mut self, id: Option<&str>) {
+        match id {
+            Some(id) => self.text.push_str(id),
+            None => {
+                self.nulls.insert(self.ends.len() as u32);
+            }
+        }
+        self.ends.push(self.text.len());
+    }
+
+    /// Returns the number of rows.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Returns true when there is no row.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Returns the id of `row`, or `None` for a null id or a row past the end.
+    pub fn get(&self, row: usize) -> Option<&str> {
+        let end = *self.ends.get(row)?;
+        if self.nulls.contains(row as u32) {
+            return None;
+        }
+        let start = if row == 0 { 0 } else { self.ends[row - 1] };
+        self.text.get(start..end)
+    }
+
+    /// Iterates over the ids of every row in order.
+    pub fn iter(&self) -> impl Iterator<Item = Option<&str>> + '_ {
+        (0..self.len()).map(|row| self.get(row))
+    }
+}
+
+impl<'a> FromIterator<Option<&'a str>> for RowIds {
+    fn from_iter<T: IntoIterator<Item = Option<&'a str>>>(ids: T) -> Self {
+        let mut row_ids = RowIds::default();
+        ids.into_iter().for_each(|id| row_ids.push(id));
+        row_ids
     }
 }
 
@@ -266,4 +320,21 @@ pub(crate) fn namespace_counts(mask: &BooleanArray, identities: &MapArray) -> BT
         }
     }
     counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn row_ids_keep_nulls_and_order() {
+        let ids: RowIds = [Some("a"), None, Some(""), Some("ü-2")].into_iter().collect();
+        assert_eq!(ids.len(), 4);
+        assert_eq!(ids.get(0), Some("a"));
+        assert_eq!(ids.get(1), None);
+        assert_eq!(ids.get(2), Some(""));
+        assert_eq!(ids.get(3), Some("ü-2"));
+        assert_eq!(ids.get(4), None);
+        assert_eq!(ids.iter().collect::<Vec<_>>(), [Some("a"), None, Some(""), Some("ü-2")]);
+    }
 }

@@ -43,6 +43,15 @@ pub enum ServiceError {
         id: String,
     },
 
+    /// Another definition reads the definition through `inSegment`.
+    #[error("segment definition `{id}` is read by `{reader}` through inSegment; update or delete `{reader}` first")]
+    DefinitionInUse {
+        /// The definition to delete.
+        id: String,
+        /// A definition that reads it.
+        reader: String,
+    },
+
     /// Another definition already uses the name.
     #[error("a segment definition named {name:?} already exists with id `{id}`; choose another name or update `{id}`")]
     NameConflict {
@@ -87,11 +96,27 @@ pub enum ServiceError {
         id: String,
     },
 
-    /// A segment job is already running in this process on the same workspace.
-    #[error("segment job `{id}` is still running in this workspace; wait for it or cancel it")]
-    JobRunning {
-        /// The running job.
+    /// No export job has the requested id.
+    #[error("export job `{id}` not found; list the ids with `seg export list`")]
+    ExportJobNotFound {
+        /// The requested id.
         id: String,
+    },
+
+    /// No stored preview has the requested id.
+    #[error("preview `{id}` not found; create a preview with `seg preview --workspace <dir>` and use the previewId it prints")]
+    PreviewNotFound {
+        /// The requested id.
+        id: String,
+    },
+
+    /// A stored preview's profile file changed after the preview was created.
+    #[error("the profile file {} changed after preview `{id}` was created; create a new preview", .profiles.display())]
+    PreviewStale {
+        /// The preview.
+        id: String,
+        /// The profile file.
+        profiles: PathBuf,
     },
 
     /// Reading the profiles failed.

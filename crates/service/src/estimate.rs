@@ -7,7 +7,7 @@ use arrow::array::{BooleanArray, RecordBatch};
 use arrow::compute::filter_record_batch;
 use arrow::datatypes::Schema;
 use roaring::RoaringBitmap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::Definition;
 use crate::error::ServiceError;
@@ -67,7 +67,7 @@ pub struct EstimateRequest {
 }
 
 /// An estimate response in the service's JSON shape.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EstimateResponse {
     /// The estimated audience size: matched × total / read, rounded.
@@ -91,7 +91,7 @@ pub struct EstimateResponse {
 }
 
 /// One entry of `estimatedNamespaceDistribution`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NamespaceCount {
     /// The identity namespace.
@@ -118,7 +118,7 @@ pub fn estimate(request: &EstimateRequest, workspace: Option<&Workspace>) -> Res
     }
     let (definitions, target_id) = target_definitions(&request.target, workspace, &schema)?;
     let batches = seg_io::open(&request.profiles, &options)?.map(|batch| batch.map_err(|e| e.to_string()));
-    let definitions = engine_definitions(&definitions, workspace);
+    let definitions = engine_definitions(&definitions, workspace)?;
     estimate_batches(batches, total_rows, &schema, definitions, &target_id, request.now, &request.policy)
 }
 
@@ -150,25 +150,33 @@ pub fn estimate_batches(
     });
     let target = evaluate_target(sampled, definitions, target_id, schema, now)?;
 
-    let read = target.total_profiles;
-    let matched = target.members.len();
+    Ok(response(target.members.len(), target.total_profiles, total_rows, u64::from(sample_size), target.namespace_counts))
+}
+
+/// Builds the estimate object from `matched` of `read` sampled profiles out of `total_rows`.
+pub(crate) fn response(
+    matched: u64,
+    read: u64,
+    total_rows: u64,
+    num_rows_to_read: u64,
+    namespace_counts: std::collections::BTreeMap<String, u64>,
+) -> EstimateResponse {
     let (estimated_size, standard_error) = estimate_size(matched, read, total_rows);
-    let estimated_namespace_distribution = target
-        .namespace_counts
+    let estimated_namespace_distribution = namespace_counts
         .into_iter()
         .map(|(namespace_id, profiles_matched_so_far)| NamespaceCount { namespace_id, profiles_matched_so_far })
         .collect();
-    Ok(EstimateResponse {
+    EstimateResponse {
         estimated_size,
         standard_error,
         confidence_interval: "95%".to_string(),
-        num_rows_to_read: u64::from(sample_size),
+        num_rows_to_read,
         profiles_read_so_far: read,
         profiles_matched_so_far: matched,
         total_rows,
         estimated_namespace_distribution,
         state: "RESULT_READY".to_string(),
-    })
+    }
 }
 
 /// Returns `(estimate, standard error)` of a population count from a simple random sample

@@ -1,12 +1,15 @@
 //! Export jobs: write the members of chosen segments, filtered by membership status and
 //! qualification time, with chosen fields, to Parquet, NDJSON or CSV files.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use arrow::array::{AsArray, BooleanArray, RecordBatch};
 use arrow::compute::filter_record_batch;
+use arrow::datatypes::SchemaRef;
+use roaring::RoaringBitmap;
 use serde::{Deserialize, Serialize};
 
 use crate::atomic::{read_json, write_json};
@@ -14,7 +17,8 @@ use crate::engine::namespace_counts;
 use crate::error::ServiceError;
 use crate::export_writer::{ExportFormat, OutputFile, project, projected_schema};
 use crate::jobs::{JobErrorEntry, JobStatus, TimeSpan};
-use crate::membership::{Membership, MembershipStatus};
+use crate::export_membership::{SEGMENT_MEMBERSHIP_FIELD, membership_column, membership_field};
+use crate::membership::{MembershipStatus, ProfileIds, SegmentMemberships};
 use crate::workspace::{Workspace, check_id, json_files};
 
 /// The input of an export job.
@@ -122,10 +126,38 @@ pub struct ExportDestination {
 pub struct ExportMetrics {
     /// The whole job.
     pub total_time: TimeSpan,
+    /// Reading the profiles and writing the output files, once that phase has started.
+    #[serde(default)]
+    pub profile_export_time: TimeSpan,
     /// Rows written over all files; with `segmentPerBatch` a profile in two segments counts twice.
     pub total_exported_profile_counter: u64,
     /// Rows written per identity namespace.
     pub exported_profile_by_namespace_counter: BTreeMap<String, u64>,
+}
+
+/// One page of export jobs: `{"records": [...], "page": {...}}`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExportJobPage {
+    /// The export jobs of this page, newest first.
+    pub records: Vec<ExportJob>,
+    /// The paging of this list.
+    pub page: ExportPageInfo,
+}
+
+/// The `page` object of an export job list.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportPageInfo {
+    /// Always `createdTime`.
+    pub sort_field: String,
+    /// Always `desc`.
+    pub sort: String,
+    /// The offset of the first job of this page.
+    pub page_offset: usize,
+    /// Jobs in this page.
+    pub page_size: usize,
+    /// Jobs that match the status filter, in all pages.
+    pub total_count: usize,
 }
 
 impl Workspace {
@@ -137,10 +169,10 @@ impl Workspace {
     ///
     /// # Errors
     ///
-    /// Returns [`ServiceError::JobNotFound`] when there is none.
+    /// Returns [`ServiceError::ExportJobNotFound`] when there is none.
     pub fn export_job(&self, id: &str) -> Result<ExportJob, ServiceError> {
         check_id("export job id", id)?;
-        read_json(&self.export_path(id))?.ok_or_else(|| ServiceError::JobNotFound { id: id.to_string() })
+        read_json(&self.export_path(id))?.ok_or_else(|| ServiceError::ExportJobNotFound { id: id.to_string() })
     }
 
     /// Returns every export job, newest first.
@@ -155,6 +187,28 @@ impl Workspace {
         }
         jobs.sort_by(|a, b| b.creation_time.cmp(&a.creation_time).then_with(|| a.id.cmp(&b.id)));
         Ok(jobs)
+    }
+
+    /// Returns one page of export jobs, newest first; `status` keeps only the jobs in that status.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error when a record cannot be read or parsed, and
+    /// [`ServiceError::InvalidParameter`] for a limit of zero.
+    pub fn list_export_jobs(&self, start: usize, limit: usize, status: Option<JobStatus>) -> Result<ExportJobPage, ServiceError> {
+        crate::preview_store::check_limit(limit)?;
+        let matching: Vec<ExportJob> =
+            self.export_jobs()?.into_iter().filter(|job| status.is_none_or(|wanted| job.status == wanted)).collect();
+        let total_count = matching.len();
+        let records: Vec<ExportJob> = matching.into_iter().skip(start).take(limit).collect();
+        let page = ExportPageInfo {
+            sort_field: "createdTime".to_string(),
+            sort: "desc".to_string(),
+            page_offset: start,
+            page_size: records.len(),
+            total_count,
+        };
+        Ok(ExportJobPage { records, page })
     }
 
     /// Runs an export job on this thread and returns its final record. Setting `cancel`, or a
@@ -196,24 +250,31 @@ impl Workspace {
 
     /// Writes the output files; `Ok(false)` when stopped by a cancel.
     fn write_export(&self, request: &ExportRequest, metrics: &mut ExportMetrics, stop: &dyn Fn() -> bool) -> Result<bool, ServiceError> {
-        let mut selections = Vec::new();
+        let mut stored_segments = Vec::new();
         for segment in &request.segments {
             let stored = self.memberships(segment)?;
             if stored.job_id.is_empty() && self.definition(segment).is_err() {
                 return Err(ServiceError::DefinitionNotFound { id: segment.clone() });
             }
-            let ids: HashSet<String> =
-                stored.members.into_iter().filter(|(_, m)| selected(m, request)).map(|(id, _)| id).collect();
-            selections.push((segment.clone(), ids));
+            let keys: RoaringBitmap =
+                stored.iter().filter(|(_, status, time)| selected(*status, *time, request)).map(|(key, _, _)| key).collect();
+            stored_segments.push((stored, keys));
         }
+        let mut selections: Vec<(String, RoaringBitmap)> =
+            stored_segments.iter().map(|(stored, keys)| (stored.segment_id.clone(), keys.clone())).collect();
         if !request.segment_per_batch {
-            let union: HashSet<String> = selections.drain(..).flat_map(|(_, ids)| ids).collect();
+            let union = selections.drain(..).fold(RoaringBitmap::new(), |union, (_, keys)| union | keys);
             selections.push((String::new(), union));
         }
+        let ids = self.profile_ids()?;
+        let columns = ExportColumns::new(&request.fields);
+        metrics.profile_export_time = TimeSpan::started(jiff::Timestamp::now().as_millisecond());
+        let membership = columns.with_membership.then_some(stored_segments.as_slice());
 
         let options = seg_io::ReadOptions { batch_size: request.batch_size.max(1) };
         let reader = seg_io::open(&request.profiles, &options)?;
-        let schema = projected_schema(&reader.schema(), &request.fields)?;
+        let schema = projected_schema(&reader.schema(), &columns.fields)?;
+        let output_schema = columns.output_schema(&schema);
         let mut outputs = Vec::with_capacity(selections.len());
         for (segment, _) in &selections {
             let path = if request.segment_per_batch {
@@ -221,7 +282,7 @@ impl Workspace {
             } else {
                 request.out.clone()
             };
-            outputs.push(OutputFile::create(&path, request.format, &schema)?);
+            outputs.push(OutputFile::create(&path, request.format, &output_schema)?);
         }
 
         for batch in reader {
@@ -229,8 +290,9 @@ impl Workspace {
                 return Ok(false);
             }
             let batch = batch?;
-            for ((_, ids), output) in selections.iter().zip(outputs.iter_mut()) {
-                let rows = write_members(&batch, ids, &schema, request, output)?;
+            for ((_, keys), output) in selections.iter().zip(outputs.iter_mut()) {
+                let selection = Selection { ids: &ids, keys, membership };
+                let rows = write_members(&batch, &selection, &schema, &output_schema, &columns, request, output)?;
                 merge_counts(metrics, rows);
             }
         }
@@ -240,24 +302,68 @@ impl Workspace {
         for output in outputs {
             metrics.total_exported_profile_counter += output.finish()?;
         }
+        metrics.profile_export_time.finish(jiff::Timestamp::now().as_millisecond());
         Ok(true)
     }
 }
 
-/// Filters one batch to the members in `ids`, writes them, and returns their namespace counts.
+/// The exported columns: profile fields by dot path, and whether the `segmentMembership`
+/// column is added. It is added when every field is exported, or when it is named.
+struct ExportColumns {
+    /// The profile fields, `_id` alone when only `segmentMembership` is named.
+    fields: Vec<String>,
+    with_membership: bool,
+    /// True when the emptiness of a profile is judged by its selected fields.
+    check_empty: bool,
+}
+
+impl ExportColumns {
+    fn new(requested: &[String]) -> Self {
+        let named = requested.iter().any(|field| field == SEGMENT_MEMBERSHIP_FIELD);
+        let mut fields: Vec<String> = requested.iter().filter(|field| *field != SEGMENT_MEMBERSHIP_FIELD).cloned().collect();
+        if named && fields.is_empty() {
+            fields.push("_id".to_string());
+        }
+        // A member always has a membership, so a profile with the column is never empty.
+        let check_empty = !requested.is_empty() && !named;
+        ExportColumns { fields, with_membership: requested.is_empty() || named, check_empty }
+    }
+
+    fn output_schema(&self, projected: &SchemaRef) -> SchemaRef {
+        if !self.with_membership {
+            return projected.clone();
+        }
+        let mut fields: Vec<arrow::datatypes::FieldRef> = projected.fields().iter().cloned().collect();
+        fields.push(Arc::new(membership_field()));
+        Arc::new(arrow::datatypes::Schema::new(fields))
+    }
+}
+
+/// The profiles to write: those whose key is in `keys`, with the memberships to add.
+struct Selection<'a> {
+    ids: &'a ProfileIds,
+    keys: &'a RoaringBitmap,
+    membership: Option<&'a [(SegmentMemberships, RoaringBitmap)]>,
+}
+
+/// Filters one batch to the selected profiles, writes them, and returns their namespace counts.
 fn write_members(
     batch: &RecordBatch,
-    ids: &HashSet<String>,
-    schema: &arrow::datatypes::SchemaRef,
+    selection: &Selection<'_>,
+    schema: &SchemaRef,
+    output_schema: &SchemaRef,
+    columns: &ExportColumns,
     request: &ExportRequest,
     output: &mut OutputFile,
 ) -> Result<BTreeMap<String, u64>, ServiceError> {
     let Some(id_column) = batch.column_by_name("_id").and_then(|c| c.as_string_opt::<i32>()) else {
         return Err(ServiceError::Evaluation("the profiles have no string `_id` column; exports match members by `_id`".to_string()));
     };
-    let mut mask: BooleanArray = id_column.iter().map(|id| Some(id.is_some_and(|id| ids.contains(id)))).collect();
-    if !request.empty_profiles && !request.fields.is_empty() {
-        let projected = project(batch, schema, &request.fields)?;
+    let (ids, keys) = (selection.ids, selection.keys);
+    let mut mask: BooleanArray =
+        id_column.iter().map(|id| Some(id.and_then(|id| ids.key(id)).is_some_and(|key| keys.contains(key)))).collect();
+    if !request.empty_profiles && columns.check_empty {
+        let projected = project(batch, schema, &columns.fields)?;
         let non_empty = non_empty_mask(&projected);
         mask = arrow::compute::and(&mask, &non_empty).map_err(|e| ServiceError::Evaluation(e.to_string()))?;
     }
@@ -267,7 +373,16 @@ fn write_members(
         .map(|identities| namespace_counts(&mask, identities))
         .unwrap_or_default();
     let members = filter_record_batch(batch, &mask).map_err(|e| ServiceError::Evaluation(e.to_string()))?;
-    output.write(&project(&members, schema, &request.fields)?)?;
+    let mut projected = project(&members, schema, &columns.fields)?;
+    if let Some(segments) = selection.membership {
+        let member_ids = members.column_by_name("_id").and_then(|c| c.as_string_opt::<i32>()).ok_or_else(|| {
+            ServiceError::Evaluation("the profiles have no string `_id` column; exports match members by `_id`".to_string())
+        })?;
+        let mut arrays = projected.columns().to_vec();
+        arrays.push(membership_column(member_ids, ids, segments)?);
+        projected = RecordBatch::try_new(output_schema.clone(), arrays).map_err(|e| ServiceError::Evaluation(e.to_string()))?;
+    }
+    output.write(&projected)?;
     Ok(counts)
 }
 
@@ -286,18 +401,10 @@ fn merge_counts(metrics: &mut ExportMetrics, counts: BTreeMap<String, u64>) {
     }
 }
 
-fn selected(membership: &Membership, request: &ExportRequest) -> bool {
-    if !request.statuses.contains(&membership.status) {
-        return false;
-    }
-    if request.qualified_from.is_none() && request.qualified_until.is_none() {
-        return true;
-    }
-    let Ok(time) = membership.last_qualification_time.parse::<jiff::Timestamp>() else {
-        return false;
-    };
-    let micros = time.as_microsecond();
-    request.qualified_from.is_none_or(|from| micros >= from) && request.qualified_until.is_none_or(|until| micros <= until)
+fn selected(status: MembershipStatus, time: i64, request: &ExportRequest) -> bool {
+    request.statuses.contains(&status)
+        && request.qualified_from.is_none_or(|from| time >= from)
+        && request.qualified_until.is_none_or(|until| time <= until)
 }
 
 fn new_record(request: &ExportRequest, created: i64) -> ExportJob {
@@ -335,11 +442,19 @@ fn new_record(request: &ExportRequest, created: i64) -> ExportJob {
 ///
 /// # Errors
 ///
-/// Returns [`ServiceError::JobNotFound`] when no such export job exists.
+/// Returns [`ServiceError::ExportJobNotFound`] when no such export job exists, and
+/// [`ServiceError::InvalidParameter`] when it has already ended.
 pub fn request_export_cancel(dir: &Path, id: &str) -> Result<(), ServiceError> {
     check_id("export job id", id)?;
-    if !dir.join("exports").join(format!("{id}.json")).exists() {
-        return Err(ServiceError::JobNotFound { id: id.to_string() });
+    let Some(job) = read_json::<ExportJob>(&dir.join("exports").join(format!("{id}.json")))? else {
+        return Err(ServiceError::ExportJobNotFound { id: id.to_string() });
+    };
+    if job.status.is_final() {
+        return Err(ServiceError::InvalidParameter {
+            parameter: "export job id",
+            value: id.to_string(),
+            expected: format!("a running export job; this one has already ended with status {}", job.status.as_str()),
+        });
     }
     write_json(&dir.join("exports").join(format!("{id}.cancel")), &true)
 }

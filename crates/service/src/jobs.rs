@@ -28,6 +28,18 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
+    /// Returns the status as written in job objects, such as `SUCCEEDED`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::New => "NEW",
+            JobStatus::Processing => "PROCESSING",
+            JobStatus::Succeeded => "SUCCEEDED",
+            JobStatus::Failed => "FAILED",
+            JobStatus::Cancelling => "CANCELLING",
+            JobStatus::Cancelled => "CANCELLED",
+        }
+    }
+
     /// True for `SUCCEEDED`, `FAILED` and `CANCELLED`.
     pub fn is_final(self) -> bool {
         matches!(self, JobStatus::Succeeded | JobStatus::Failed | JobStatus::Cancelled)
@@ -206,13 +218,20 @@ impl Workspace {
 ///
 /// # Errors
 ///
-/// Returns [`ServiceError::JobNotFound`] when no such job exists, and a file error when the
+/// Returns [`ServiceError::JobNotFound`] when no such job exists,
+/// [`ServiceError::InvalidParameter`] when it has already ended, and a file error when the
 /// request cannot be written.
 pub fn request_cancel(dir: &Path, id: &str) -> Result<(), ServiceError> {
     check_id("segment job id", id)?;
-    let record = dir.join("jobs").join(format!("{id}.json"));
-    if !record.exists() {
+    let Some(job) = read_json::<SegmentJob>(&dir.join("jobs").join(format!("{id}.json")))? else {
         return Err(ServiceError::JobNotFound { id: id.to_string() });
+    };
+    if job.status.is_final() {
+        return Err(ServiceError::InvalidParameter {
+            parameter: "segment job id",
+            value: id.to_string(),
+            expected: format!("a queued or running segment job; this one has already ended with status {}", job.status.as_str()),
+        });
     }
     write_json(&cancel_marker(dir, id), &true)
 }
@@ -226,6 +245,8 @@ pub(crate) fn cancel_marker(dir: &Path, id: &str) -> PathBuf {
 /// process can be running them.
 pub(crate) fn recover_interrupted(workspace: &Workspace) -> Result<(), ServiceError> {
     remove_temporary_files(workspace.root(), true)?;
+    workspace.remove_unreferenced_memberships_on_open()?;
+    crate::preview_store::remove_orphan_preview_files(workspace)?;
     crate::export::recover_interrupted_exports(workspace)?;
     for mut job in workspace.jobs()? {
         if job.status.is_final() {
@@ -235,7 +256,7 @@ pub(crate) fn recover_interrupted(workspace: &Workspace) -> Result<(), ServiceEr
         job.status = JobStatus::Failed;
         job.errors.push(JobErrorEntry {
             code: "INTERRUPTED".to_string(),
-            msg: "the seg process ended before the job finished; memberships are unchanged; run the job again".to_string(),
+            msg: "the seg process ended before the job finished; run the job again".to_string(),
         });
         job.update_time = jiff::Timestamp::now().as_millisecond();
         job.update_epoch = job.update_time / 1000;

@@ -36,6 +36,9 @@ pub struct PreviewRequest {
 /// A preview response in the service's JSON shape.
 #[derive(Clone, Debug, Serialize)]
 pub struct PreviewResponse {
+    /// The id of the stored preview, and of its estimate; absent for a preview that is not stored.
+    #[serde(rename = "previewId", skip_serializing_if = "Option::is_none")]
+    pub preview_id: Option<String>,
     /// One object per qualifying profile: `_id` and the requested fields.
     pub results: Vec<Map<String, Value>>,
     /// The offset and size of this page.
@@ -65,25 +68,34 @@ pub struct PreviewPage {
 /// Returns a read, compile or evaluation error, or [`ServiceError::InvalidParameter`] for a
 /// limit of zero.
 pub fn preview(request: &PreviewRequest, workspace: Option<&Workspace>) -> Result<PreviewResponse, ServiceError> {
-    if request.limit == 0 {
-        return Err(ServiceError::InvalidParameter {
-            parameter: "limit",
-            value: "0".to_string(),
-            expected: "a page size of at least 1".to_string(),
-        });
-    }
+    crate::preview_store::check_limit(request.limit)?;
     let options = seg_io::ReadOptions { batch_size: request.batch_size.max(1) };
     let reader = seg_io::open(&request.profiles, &options)?;
     let schema = reader.schema();
     let (definitions, target_id) = target_definitions(&request.target, workspace, &schema)?;
     let batches = reader.map(|batch| batch.map_err(|e| e.to_string()));
-    let target = evaluate_target(batches, engine_definitions(&definitions, workspace), &target_id, &schema, request.now)?;
+    let target = evaluate_target(batches, engine_definitions(&definitions, workspace)?, &target_id, &schema, request.now)?;
 
-    let page_rows: Vec<u32> = target.members.iter().skip(request.offset).take(request.limit).collect();
+    let results = fetch_page(&request.profiles, &options, &target.members, request.offset, request.limit, &request.fields)?;
+    let page = PreviewPage { offset: request.offset, size: results.len(), total_count: target.members.len() };
+    Ok(PreviewResponse { preview_id: None, results, page, state: "RESULT_READY".to_string() })
+}
+
+/// Reads the profile file and returns `_id` and `fields` of the qualifying rows
+/// `members[offset..offset + limit]`, in row order.
+pub(crate) fn fetch_page(
+    profiles: &std::path::Path,
+    options: &seg_io::ReadOptions,
+    members: &roaring::RoaringBitmap,
+    offset: usize,
+    limit: usize,
+    fields: &[String],
+) -> Result<Vec<Map<String, Value>>, ServiceError> {
+    let page_rows: Vec<u32> = members.iter().skip(offset).take(limit).collect();
     let mut results = Vec::with_capacity(page_rows.len());
     let mut start: u64 = 0;
     let mut next = 0;
-    for batch in seg_io::open(&request.profiles, &options)? {
+    for batch in seg_io::open(profiles, options)? {
         if next == page_rows.len() {
             break;
         }
@@ -95,12 +107,11 @@ pub fn preview(request: &PreviewRequest, workspace: Option<&Workspace>) -> Resul
             next += 1;
         }
         if !local.is_empty() {
-            results.extend(rows_as_json(&batch, &local, &with_id_only(&request.fields))?);
+            results.extend(rows_as_json(&batch, &local, &with_id_only(fields))?);
         }
         start = end;
     }
-    let page = PreviewPage { offset: request.offset, size: results.len(), total_count: target.members.len() };
-    Ok(PreviewResponse { results, page, state: "RESULT_READY".to_string() })
+    Ok(results)
 }
 
 /// Keeps `_id` alone when no field is requested, since an empty list means every column to

@@ -102,7 +102,7 @@ fn add_dependencies(definitions: &mut Vec<SegmentDefinition>, workspace: Option<
     let Some(workspace) = workspace else { return };
     let mut index = 0;
     while index < definitions.len() {
-        let text = definitions[index].expression.value.clone();
+        let text = definitions[index].pql_text().unwrap_or_default();
         let dependencies = seg_pql::parse(&text)
             .and_then(|query| seg_plan::bind(&query, schema))
             .map(|plan| plan.dependencies)
@@ -119,17 +119,24 @@ fn add_dependencies(definitions: &mut Vec<SegmentDefinition>, workspace: Option<
 }
 
 /// Converts stored definitions to the engine's input. Each keeps its file path for messages.
-pub(crate) fn engine_definitions(definitions: &[SegmentDefinition], workspace: Option<&Workspace>) -> Vec<Definition> {
+///
+/// # Errors
+///
+/// Returns [`ServiceError::InvalidDefinition`] when a `pql/json` expression cannot be
+/// converted to PQL text.
+pub(crate) fn engine_definitions(definitions: &[SegmentDefinition], workspace: Option<&Workspace>) -> Result<Vec<Definition>, ServiceError> {
     definitions
         .iter()
-        .map(|d| Definition {
-            id: d.id.clone(),
-            name: d.name.clone(),
-            expression: d.expression.value.clone(),
-            path: match workspace {
-                Some(workspace) if d.id != EXPRESSION_ID => workspace.definitions_dir().join(format!("{}.json", d.id)),
-                _ => std::path::PathBuf::from(format!("<{}>", d.id)),
-            },
+        .map(|d| {
+            Ok(Definition {
+                id: d.id.clone(),
+                name: d.name.clone(),
+                expression: d.pql_text()?,
+                path: match workspace {
+                    Some(workspace) if d.id != EXPRESSION_ID => workspace.definitions_dir().join(format!("{}.json", d.id)),
+                    _ => std::path::PathBuf::from(format!("<{}>", d.id)),
+                },
+            })
         })
         .collect()
 }

@@ -4,17 +4,18 @@
 use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
 use seg_eval::EvalContext;
 
+use crate::audience::job_input::ExternalInputs;
 use crate::definition::SegmentDefinition;
 use crate::engine::{self, Engine, RunOptions};
 use crate::error::ServiceError;
 use crate::jobs::{JobErrorEntry, JobMetrics, JobProperties, JobStatus, SegmentInfo, SegmentJob, TimeSpan, cancel_marker};
-use crate::membership::{format_micros, update_memberships};
+use crate::membership::format_micros;
 use crate::query::{engine_definitions, resolve};
 use crate::workspace::{Workspace, WorkspaceState};
 
@@ -39,6 +40,7 @@ pub struct JobHandle {
     id: String,
     record: Arc<Mutex<SegmentJob>>,
     cancel: Arc<AtomicBool>,
+    profiles_read: Arc<AtomicU64>,
     thread: JoinHandle<Result<SegmentJob, ServiceError>>,
 }
 
@@ -51,6 +53,16 @@ impl JobHandle {
     /// Returns the current status.
     pub fn status(&self) -> JobStatus {
         self.record.lock().map(|job| job.status).unwrap_or(JobStatus::Failed)
+    }
+
+    /// Returns the number of profiles the job has evaluated so far.
+    pub fn profiles_read(&self) -> u64 {
+        self.profiles_read.load(Ordering::Relaxed)
+    }
+
+    /// Returns true once the job has ended and [`JobHandle::wait`] returns without blocking.
+    pub fn is_finished(&self) -> bool {
+        self.thread.is_finished()
     }
 
     /// Asks the job to stop after the batches being evaluated; it ends `CANCELLED` unless it
@@ -74,13 +86,52 @@ impl JobHandle {
     }
 }
 
+/// First-in, first-out turns for the segment jobs of one workspace: a job takes a ticket when
+/// it is started and runs when its ticket is served.
+#[derive(Debug, Default)]
+pub(crate) struct JobQueue {
+    /// The next ticket to hand out and the ticket allowed to run.
+    tickets: Mutex<(u64, u64)>,
+    turn: Condvar,
+}
+
+impl JobQueue {
+    fn take_ticket(&self) -> u64 {
+        let mut tickets = self.tickets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        tickets.0 += 1;
+        tickets.0 - 1
+    }
+
+    /// Blocks until `ticket` is served. The returned turn serves the next ticket when dropped,
+    /// also when the job fails or its thread panics.
+    fn wait_for(&self, ticket: u64) -> Turn<'_> {
+        let mut tickets = self.tickets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        while tickets.1 != ticket {
+            tickets = self.turn.wait(tickets).unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        Turn { queue: self }
+    }
+}
+
+struct Turn<'a> {
+    queue: &'a JobQueue,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut tickets = self.queue.tickets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        tickets.1 += 1;
+        self.queue.turn.notify_all();
+    }
+}
+
 impl Workspace {
-    /// Stores a `NEW` job and starts it on a thread.
+    /// Stores a `NEW` job and starts it on a thread. Jobs of one workspace run one at a time in
+    /// the order they were started; a job stays `NEW` while an earlier one runs.
     ///
     /// # Errors
     ///
-    /// Returns [`ServiceError::JobRunning`] when this workspace runs a job already, and a
-    /// file error when the job record cannot be written.
+    /// Returns a file error when the job record cannot be written or the thread cannot start.
     pub fn start_job(self: &Arc<Self>, request: JobRequest) -> Result<JobHandle, ServiceError> {
         self.start_job_with(request, None)
     }
@@ -96,13 +147,6 @@ impl Workspace {
 
     fn start_job_with(self: &Arc<Self>, request: JobRequest, properties: Option<JobProperties>) -> Result<JobHandle, ServiceError> {
         let id = uuid::Uuid::new_v4().to_string();
-        {
-            let mut running = self.running_job.lock().map_err(|_| ServiceError::JobPanicked { id: id.clone() })?;
-            if let Some(other) = running.as_ref() {
-                return Err(ServiceError::JobRunning { id: other.clone() });
-            }
-            *running = Some(id.clone());
-        }
         let created = jiff::Timestamp::now().as_millisecond();
         let job = SegmentJob {
             id: id.clone(),
@@ -118,31 +162,32 @@ impl Workspace {
             update_time: created,
             update_epoch: created / 1000,
         };
-        if let Err(error) = self.save_job(&job) {
-            self.finish_running();
-            return Err(error);
-        }
+        self.save_job(&job)?;
         tracing::info!(id, profiles = %request.profiles.display(), "segment job created");
         let record = Arc::new(Mutex::new(job));
         let cancel = Arc::new(AtomicBool::new(false));
-        let context = JobContext { workspace: Arc::clone(self), record: Arc::clone(&record), cancel: Arc::clone(&cancel) };
-        let thread = std::thread::Builder::new()
-            .name(format!("segment-job-{id}"))
-            .spawn(move || context.run(request));
+        let profiles_read = Arc::new(AtomicU64::new(0));
+        let context = JobContext {
+            workspace: Arc::clone(self),
+            record: Arc::clone(&record),
+            cancel: Arc::clone(&cancel),
+            profiles_read: Arc::clone(&profiles_read),
+        };
+        let ticket = self.job_queue.take_ticket();
+        let workspace = Arc::clone(self);
+        let thread = std::thread::Builder::new().name(format!("segment-job-{id}")).spawn(move || {
+            let _turn = workspace.job_queue.wait_for(ticket);
+            context.run(request)
+        });
         let thread = match thread {
             Ok(thread) => thread,
             Err(error) => {
-                self.finish_running();
+                // Serve the ticket, so later jobs do not wait for this one forever.
+                drop(Turn { queue: &self.job_queue });
                 return Err(ServiceError::file("start a thread for", self.job_path(&id), error));
             }
         };
-        Ok(JobHandle { id, record, cancel, thread })
-    }
-
-    fn finish_running(&self) {
-        if let Ok(mut running) = self.running_job.lock() {
-            *running = None;
-        }
+        Ok(JobHandle { id, record, cancel, profiles_read, thread })
     }
 }
 
@@ -150,6 +195,7 @@ struct JobContext {
     workspace: Arc<Workspace>,
     record: Arc<Mutex<SegmentJob>>,
     cancel: Arc<AtomicBool>,
+    profiles_read: Arc<AtomicU64>,
 }
 
 impl JobContext {
@@ -168,7 +214,6 @@ impl JobContext {
             }
         });
         let _ = std::fs::remove_file(cancel_marker(self.workspace.root(), &self.job_id()));
-        self.workspace.finish_running();
         let final_job = final_job?;
         tracing::info!(id = %final_job.id, status = ?final_job.status, "segment job ended");
         match result {
@@ -199,9 +244,29 @@ impl JobContext {
         false
     }
 
+    /// Sets the `evaluationInfo` of each job definition from the classifier. The segments come
+    /// in evaluation order, so every `inSegment` target is classified before its readers.
+    fn reclassify(&self, segments: &[engine::CompiledSegment], external: &ExternalInputs) -> Result<(), ServiceError> {
+        let mut profile_only: HashMap<&str, bool> = HashMap::new();
+        for segment in segments {
+            // An external audience is a stored member list, which reads no events.
+            if external.contains(&segment.definition.id) {
+                profile_only.insert(&segment.definition.id, true);
+                continue;
+            }
+            let eligibility = seg_plan::classify_with(&segment.plan, |id| profile_only.get(id).copied());
+            profile_only.insert(&segment.definition.id, eligibility.profile_only);
+            self.workspace.save_evaluation_info(&segment.definition.id, eligibility.info)?;
+        }
+        Ok(())
+    }
+
     /// Evaluates the job; `Ok(false)` when it was cancelled.
     fn evaluate(&self, request: &JobRequest) -> Result<bool, ServiceError> {
         let job_id = self.job_id();
+        if self.cancel_requested(&job_id) {
+            return Ok(false);
+        }
         self.update(|job| job.status = if self.cancel.load(Ordering::SeqCst) { JobStatus::Cancelling } else { JobStatus::Processing })?;
         let options = seg_io::ReadOptions { batch_size: request.batch_size.max(1) };
         let reader = seg_io::open(&request.profiles, &options)?;
@@ -212,9 +277,10 @@ impl JobContext {
         let stored = resolve(&self.workspace, &request.segments, &schema)?;
         let external = self.workspace.external_inputs(&stored, request.now)?;
         let schema = external.extend_schema(&schema)?;
-        let mut definitions = engine_definitions(&stored, Some(&self.workspace));
+        let mut definitions = engine_definitions(&stored, Some(&self.workspace))?;
         definitions.extend(external.definitions());
         let segments = engine::compile(definitions, &schema).map_err(|errors| ServiceError::Compile(errors.join("\n")))?;
+        self.reclassify(&segments, &external)?;
         let by_id: HashMap<&str, &SegmentDefinition> = stored.iter().map(|d| (d.id.as_str(), d)).collect();
         let segmentation_start = jiff::Timestamp::now().as_millisecond();
         self.update(|job| {
@@ -231,7 +297,8 @@ impl JobContext {
         let context = EvalContext { now: request.now };
         let batches = reader.map(|batch| batch.map_err(|e| e.to_string()).and_then(|batch| external.extend_batch(batch)));
         let run_options = RunOptions { engine: request.engine, collect_ids: false, collect_keys: true };
-        let outcome = engine::run(batches, &segments, &context, run_options, |_| {
+        let outcome = engine::run(batches, &segments, &context, run_options, |read| {
+            self.profiles_read.store(read, Ordering::Relaxed);
             if self.cancel_requested(&job_id) { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
         })
         .map_err(ServiceError::Evaluation)?;
@@ -239,19 +306,23 @@ impl JobContext {
             return Ok(false);
         }
 
-        let keys = outcome.profile_keys.clone().unwrap_or_default();
+        let no_keys = engine::RowIds::default();
+        let keys = outcome.profile_keys.as_ref().unwrap_or(&no_keys);
+        // External audiences keep their own memberships, so only definitions get stored here.
+        let evaluated: Vec<usize> =
+            (0..segments.len()).filter(|&index| !external.contains(&segments[index].definition.id)).collect();
+        let members: Vec<(&str, &roaring::RoaringBitmap)> = evaluated
+            .iter()
+            .map(|&index| (segments[index].definition.id.as_str(), &outcome.members[index]))
+            .collect();
+        let (memberships, counts) = self.workspace.job_memberships(&job_id, keys, &members, request.now)?;
+        self.workspace.save_job_memberships(&memberships)?;
         let mut metrics = JobMetrics::default();
-        for (index, segment) in segments.iter().enumerate() {
-            let id = &segment.definition.id;
-            if external.contains(id) {
-                continue;
-            }
-            let before = self.workspace.memberships(id)?;
-            let (after, counts) = update_memberships(&before, &job_id, &keys, &outcome.members[index], request.now);
-            self.workspace.save_memberships(&after)?;
+        for (position, &index) in evaluated.iter().enumerate() {
+            let id = &segments[index].definition.id;
             metrics.segmented_profile_counter.insert(id.clone(), outcome.members[index].len());
             metrics.segmented_profile_by_namespace_counter.insert(id.clone(), outcome.namespace_counts[index].clone());
-            metrics.segmented_profile_by_status_counter.insert(id.clone(), counts);
+            metrics.segmented_profile_by_status_counter.insert(id.clone(), counts[position]);
         }
         let end = jiff::Timestamp::now().as_millisecond();
         self.update(|job| {

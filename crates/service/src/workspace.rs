@@ -4,7 +4,6 @@
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
@@ -29,8 +28,8 @@ pub struct Workspace {
     root: PathBuf,
     /// Held open for its lock; the operating system releases the lock when the process ends.
     _lock: File,
-    /// The id of the segment job running in this process, if any.
-    pub(crate) running_job: Mutex<Option<String>>,
+    /// The queue that runs the segment jobs of this process one at a time.
+    pub(crate) job_queue: crate::runner::JobQueue,
 }
 
 impl Workspace {
@@ -41,7 +40,7 @@ impl Workspace {
     /// Returns [`ServiceError::Locked`] when another process holds the lock, and a file error
     /// when the directory cannot be created.
     pub fn open(dir: &Path) -> Result<Workspace, ServiceError> {
-        for sub in ["definitions", "jobs", "memberships", "exports"] {
+        for sub in ["definitions", "jobs", "memberships", "exports", "previews"] {
             let path = dir.join(sub);
             fs::create_dir_all(&path).map_err(|e| ServiceError::file("create directory", &path, e))?;
         }
@@ -67,7 +66,7 @@ impl Workspace {
             .and_then(|()| lock.rewind())
             .and_then(|()| writeln!(lock, "{}", std::process::id()))
             .map_err(|e| ServiceError::file("write", &lock_path, e))?;
-        let workspace = Workspace { root: dir.to_path_buf(), _lock: lock, running_job: Mutex::new(None) };
+        let workspace = Workspace { root: dir.to_path_buf(), _lock: lock, job_queue: crate::runner::JobQueue::default() };
         crate::jobs::recover_interrupted(&workspace)?;
         Ok(workspace)
     }

@@ -139,3 +139,12 @@ fn path_like_id_is_rejected() -> TestResult {
     assert!(matches!(result, Err(ServiceError::InvalidParameter { .. })));
     Ok(())
 }
+
+#[test]
+fn partial_evaluation_info_is_accepted() -> TestResult {
+    let text = r#"{"name": "a", "evaluationInfo": {"batch": {"enabled": true}},
+        "expression": {"type": "PQL", "format": "pql/text", "value": "x = 1"}}"#;
+    let definition = SegmentDefinition::from_json(text)?;
+    assert_eq!(definition.evaluation_info.to_string(), "batch");
+    Ok(())
+}

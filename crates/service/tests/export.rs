@@ -40,8 +40,8 @@ fn evaluated_workspace(dir: &Path) -> Result<Arc<Workspace>, Box<dyn std::error:
 }
 
 fn members_with(workspace: &Workspace, status: MembershipStatus) -> Result<BTreeSet<String>, ServiceError> {
-    let stored = workspace.memberships("lapsed-customers")?;
-    Ok(stored.members.into_iter().filter(|(_, m)| m.status == status).map(|(id, _)| id).collect())
+    let stored = workspace.membership_map("lapsed-customers")?;
+    Ok(stored.into_iter().filter(|(_, m)| m.status == status).map(|(id, _)| id).collect())
 }
 
 fn request(out: PathBuf, format: ExportFormat) -> ExportRequest {
@@ -83,6 +83,8 @@ fn every_format_reads_back() -> TestResult {
     assert_eq!(job.status, JobStatus::Succeeded);
     assert_eq!(job.metrics.total_exported_profile_counter, realized.len() as u64);
     assert_eq!(job.metrics.exported_profile_by_namespace_counter.get("CRMID"), Some(&(realized.len() as u64)));
+    let export_time = &job.metrics.profile_export_time;
+    assert!(export_time.total_time_in_ms.is_some_and(|ms| ms >= 0), "{export_time:?}");
     assert_eq!(parquet_ids(&parquet)?, realized);
 
     let ndjson = dir.path().join("out/members.ndjson");
@@ -122,9 +124,8 @@ fn exited_status_and_time_window_filter() -> TestResult {
     let mut window_request = request(recent.clone(), ExportFormat::Parquet);
     window_request.qualified_from = Some("1998-04-01T00:00:00Z".parse::<jiff::Timestamp>()?.as_microsecond());
     workspace.run_export(&window_request, &AtomicBool::new(false))?;
-    let stored = workspace.memberships("lapsed-customers")?;
+    let stored = workspace.membership_map("lapsed-customers")?;
     let entered_in_july: BTreeSet<String> = stored
-        .members
         .into_iter()
         .filter(|(_, m)| m.status == MembershipStatus::Realized && m.last_qualification_time == "1998-07-01T00:00:00Z")
         .map(|(id, _)| id)
@@ -167,5 +168,45 @@ fn unknown_field_path_fails() -> TestResult {
     let error = workspace.run_export(&bad, &AtomicBool::new(false)).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(error.starts_with("invalid field \"person.nmae\""), "{error}");
     assert!(!dir.path().join("bad.csv").exists());
+    Ok(())
+}
+
+#[test]
+fn segment_membership_column_in_each_format() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let workspace = evaluated_workspace(&dir.path().join("ws"))?;
+    let memberships = workspace.membership_map("lapsed-customers")?;
+
+    let ndjson = dir.path().join("members.ndjson");
+    let mut with_map = request(ndjson.clone(), ExportFormat::Ndjson);
+    with_map.fields = vec!["segmentMembership".to_string()];
+    with_map.statuses = vec![MembershipStatus::Realized, MembershipStatus::Exited];
+    workspace.run_export(&with_map, &AtomicBool::new(false))?;
+    let text = std::fs::read_to_string(&ndjson)?;
+    assert_eq!(text.lines().count(), memberships.len());
+    for line in text.lines() {
+        let row: serde_json::Value = serde_json::from_str(line)?;
+        let id = row["_id"].as_str().ok_or("row without _id")?;
+        let entry = &row["segmentMembership"]["ups"]["lapsed-customers"];
+        let expected = &memberships[id];
+        assert_eq!(entry["lastQualificationTime"], expected.last_qualification_time.as_str(), "{id}");
+        assert_eq!(entry["status"], serde_json::to_value(expected.status)?, "{id}");
+    }
+
+    let csv = dir.path().join("members.csv");
+    let mut csv_request = request(csv.clone(), ExportFormat::Csv);
+    csv_request.fields = vec!["segmentMembership".to_string()];
+    workspace.run_export(&csv_request, &AtomicBool::new(false))?;
+    let csv_text = std::fs::read_to_string(&csv)?;
+    assert_eq!(csv_text.lines().next(), Some("_id,segmentMembership.ups"));
+
+    let parquet = dir.path().join("all.parquet");
+    let mut all_fields = request(parquet.clone(), ExportFormat::Parquet);
+    all_fields.fields = Vec::new();
+    workspace.run_export(&all_fields, &AtomicBool::new(false))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(File::open(&parquet)?)?;
+    let names: Vec<String> = reader.schema().fields().iter().map(|f| f.name().clone()).collect();
+    assert_eq!(names.last().map(String::as_str), Some("segmentMembership"), "{names:?}");
+    assert_eq!(parquet_ids(&parquet)?, members_with(&workspace, MembershipStatus::Realized)?);
     Ok(())
 }

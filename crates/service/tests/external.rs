@@ -40,8 +40,8 @@ fn job(workspace: &Arc<Workspace>, profiles: &Path, now: &str) -> Result<Vec<Str
         batch_size: 2,
     };
     workspace.start_job(request)?.wait()?;
-    let stored = workspace.memberships("adult-vips")?;
-    Ok(stored.members.into_iter().filter(|(_, m)| m.status == MembershipStatus::Realized).map(|(id, _)| id).collect())
+    let stored = workspace.membership_map("adult-vips")?;
+    Ok(stored.into_iter().filter(|(_, m)| m.status == MembershipStatus::Realized).map(|(id, _)| id).collect())
 }
 
 #[test]

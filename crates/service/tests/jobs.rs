@@ -39,8 +39,8 @@ fn request(segments: &[&str], now: &str) -> Result<JobRequest, Box<dyn std::erro
 
 /// Returns the set of profile ids with `status` in a segment's stored memberships.
 fn ids_with(workspace: &Workspace, segment: &str, status: MembershipStatus) -> Result<Vec<String>, Box<dyn std::error::Error>> {
-    let stored = workspace.memberships(segment)?;
-    Ok(stored.members.into_iter().filter(|(_, m)| m.status == status).map(|(id, _)| id).collect())
+    let stored = workspace.membership_map(segment)?;
+    Ok(stored.into_iter().filter(|(_, m)| m.status == status).map(|(id, _)| id).collect())
 }
 
 #[test]
@@ -86,11 +86,11 @@ fn qualification_time_kept_while_member_stays() -> TestResult {
     let workspace = Arc::new(Workspace::open(dir.path())?);
     save_cdnow_definitions(&workspace)?;
     workspace.start_job(request(&["lapsed-customers"], "1998-03-01T00:00:00Z")?)?.wait()?;
-    let march = workspace.memberships("lapsed-customers")?;
+    let march = workspace.membership_map("lapsed-customers")?;
     workspace.start_job(request(&["lapsed-customers"], "1998-07-01T00:00:00Z")?)?.wait()?;
-    let july = workspace.memberships("lapsed-customers")?;
-    let (stayer, entered) = july.members.iter().fold((None, None), |(stayer, entered), (id, m)| {
-        if march.members.contains_key(id) { (stayer.or(Some(m)), entered) } else { (stayer, entered.or(Some(m))) }
+    let july = workspace.membership_map("lapsed-customers")?;
+    let (stayer, entered) = july.iter().fold((None, None), |(stayer, entered), (id, m)| {
+        if march.contains_key(id) { (stayer.or(Some(m)), entered) } else { (stayer, entered.or(Some(m))) }
     });
     assert_eq!(stayer.map(|m| m.last_qualification_time.as_str()), Some("1998-03-01T00:00:00Z"));
     assert_eq!(entered.map(|m| m.last_qualification_time.as_str()), Some("1998-07-01T00:00:00Z"));
@@ -103,7 +103,7 @@ fn profile_membership_map() -> TestResult {
     let workspace = Arc::new(Workspace::open(dir.path())?);
     save_cdnow_definitions(&workspace)?;
     workspace.start_job(request(&["big-spenders"], "1998-07-01T00:00:00Z")?)?.wait()?;
-    let member = workspace.memberships("big-spenders")?.members.into_keys().next().ok_or("no members")?;
+    let member = workspace.membership_map("big-spenders")?.into_keys().next().ok_or("no members")?;
     let map = workspace.profile_membership(&member)?;
     assert_eq!(map["ups"]["big-spenders"].status, MembershipStatus::Realized);
     Ok(())
@@ -121,7 +121,7 @@ fn cancelled_job_leaves_memberships() -> TestResult {
     handle.cancel();
     let job = handle.wait()?;
     assert_eq!(job.status, JobStatus::Cancelled);
-    assert!(workspace.memberships("big-spenders")?.members.is_empty());
+    assert!(workspace.membership_map("big-spenders")?.is_empty());
     Ok(())
 }
 
@@ -171,7 +171,7 @@ fn definitions_bind_against_last_job_schema() -> TestResult {
 }
 
 #[test]
-fn second_job_in_process_is_rejected() -> TestResult {
+fn second_job_waits_in_queue() -> TestResult {
     let dir = tempfile::tempdir()?;
     let workspace = Arc::new(Workspace::open(dir.path())?);
     save_cdnow_definitions(&workspace)?;
@@ -179,11 +179,72 @@ fn second_job_in_process_is_rejected() -> TestResult {
     slow.batch_size = 1;
     slow.engine = Engine::Reference;
     let first = workspace.start_job(slow)?;
-    let second = workspace.start_job(request(&["*"], "1998-07-01T00:00:00Z")?);
-    assert!(matches!(second, Err(seg_service::ServiceError::JobRunning { .. })));
+    let second = workspace.start_job(request(&["big-spenders"], "1998-07-01T00:00:00Z")?)?;
+    let queued = workspace.start_job(request(&["big-spenders"], "1998-07-01T00:00:00Z")?)?;
+    queued.cancel();
+    assert_eq!(second.status(), JobStatus::New);
+    assert_eq!(workspace.job(second.id())?.status, JobStatus::New);
     first.cancel();
-    // The job may already have stopped between the two calls.
-    assert!(matches!(first.status(), JobStatus::Cancelling | JobStatus::Cancelled));
-    assert_eq!(first.wait()?.status, JobStatus::Cancelled);
+    let first = first.wait()?;
+    let second = second.wait()?;
+    assert_eq!(first.status, JobStatus::Cancelled);
+    assert_eq!(second.status, JobStatus::Succeeded);
+    assert_eq!(queued.wait()?.status, JobStatus::Cancelled);
+    let first_end = first.metrics.total_time.end_time_in_ms.ok_or("first job has no end time")?;
+    let second_start = second.metrics.profile_segmentation_time.start_time_in_ms.ok_or("second job never started")?;
+    assert!(second_start >= first_end, "the second job started at {second_start}, before the first ended at {first_end}");
+    Ok(())
+}
+
+#[test]
+fn job_classifies_evaluation_methods() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let workspace = Arc::new(Workspace::open(dir.path())?);
+    let mut profile_only = SegmentDefinition::new("first-profile", "_id = \"00001\"");
+    profile_only.id = "first-profile".to_string();
+    // Input flags are replaced by the classifier's result.
+    profile_only.evaluation_info.synchronous = true;
+    let stored = workspace.create_definition(profile_only)?;
+    assert_eq!(stored.evaluation_info.to_string(), "batch");
+    workspace.start_job(request(&["*"], "1998-07-01T00:00:00Z")?)?.wait()?;
+    assert_eq!(workspace.definition("first-profile")?.evaluation_info.to_string(), "batch, streaming, edge");
+
+    // With the schema known from the job, a new definition is classified on save.
+    let reader = SegmentDefinition::new("events-and-first-profile", "inSegment(\"first-profile\") and xEvent.count() > 1");
+    let stored = workspace.create_definition(reader)?;
+    assert_eq!(stored.evaluation_info.to_string(), "batch");
+    let profile_reader = workspace.create_definition(SegmentDefinition::new("in-first-profile", "inSegment(\"first-profile\")"))?;
+    assert_eq!(profile_reader.evaluation_info.to_string(), "batch, streaming, edge");
+    Ok(())
+}
+
+#[test]
+fn handle_reports_profiles_read() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let workspace = Arc::new(Workspace::open(dir.path())?);
+    save_cdnow_definitions(&workspace)?;
+    let handle = workspace.start_job(request(&["big-spenders"], "1998-07-01T00:00:00Z")?)?;
+    while !handle.is_finished() {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(handle.profiles_read(), 23_570);
+    assert_eq!(handle.wait()?.status, JobStatus::Succeeded);
+    Ok(())
+}
+
+#[test]
+fn definition_read_by_another_is_kept() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let workspace = Arc::new(Workspace::open(dir.path())?);
+    save_cdnow_definitions(&workspace)?;
+    workspace.start_job(request(&["big-spenders"], "1998-07-01T00:00:00Z")?)?.wait()?;
+    let refused = workspace.delete_definition("big-spenders");
+    assert!(
+        matches!(&refused, Err(seg_service::ServiceError::DefinitionInUse { reader, .. }) if reader == "lapsed-big-spenders"),
+        "{refused:?}"
+    );
+    workspace.delete_definition("lapsed-big-spenders")?;
+    workspace.delete_definition("big-spenders")?;
+    assert!(workspace.membership_map("big-spenders")?.is_empty());
     Ok(())
 }

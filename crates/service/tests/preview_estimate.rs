@@ -110,6 +110,31 @@ fn estimate_is_exact_below_threshold() -> TestResult {
     Ok(())
 }
 
+#[test]
+fn estimate_samples_above_lowered_threshold() -> TestResult {
+    let policy = SamplingPolicy { exact_below: 10_000, sample_rows: 5_000, large_above: 1_000_000, large_fraction: 0.05, seed: 11 };
+    let request = EstimateRequest {
+        profiles: profiles(),
+        target: Target::Expression(FREQUENT.to_string()),
+        now: july()?,
+        batch_size: 4096,
+        policy,
+    };
+    let estimate = estimate(&request, None)?;
+    let truth = preview_page(0, 1)?.page.total_count as f64;
+    assert_eq!(estimate.total_rows, 23_570);
+    assert_eq!(estimate.num_rows_to_read, 5_000);
+    assert_eq!(estimate.profiles_read_so_far, 5_000);
+    assert!(estimate.standard_error > 0.0, "{estimate:?}");
+    let matched_in_namespaces: u64 = estimate.estimated_namespace_distribution.iter().map(|n| n.profiles_matched_so_far).sum();
+    assert!(matched_in_namespaces >= estimate.profiles_matched_so_far, "{estimate:?}");
+    // Four standard errors bound a miss that a correct sampler makes with probability below
+    // 1 in 15,000.
+    let miss = (estimate.estimated_size as f64 - truth).abs();
+    assert!(miss <= 4.0 * estimate.standard_error, "truth {truth}, {estimate:?}");
+    Ok(())
+}
+
 /// Builds a population of `total` profiles with `x = row % 10`, so `x < 3` holds for 30 %.
 fn population(total: usize) -> Result<(Arc<Schema>, Vec<RecordBatch>), Box<dyn std::error::Error>> {
     let schema = Arc::new(Schema::new(vec![Field::new("_id", DataType::Utf8, false), Field::new("x", DataType::Int64, true)]));
@@ -155,4 +180,80 @@ fn sample_sizes_follow_policy() {
     assert_eq!(policy.sample_size(5_000_000), 1_000_000);
     assert_eq!(policy.sample_size(20_000_000), 1_000_000);
     assert_eq!(policy.sample_size(40_000_000), 2_000_000);
+}
+
+#[test]
+fn default_policy_samples_large_population() -> TestResult {
+    let total = 1_200_000u64;
+    let (schema, batches) = population(total as usize)?;
+    let definition = Definition { id: "low".into(), name: "low".into(), expression: "x < 3".into(), path: PathBuf::from("<test>") };
+    let policy = SamplingPolicy::default();
+    let stream = batches.into_iter().map(Ok);
+    let result = estimate_batches(stream, total, &schema, vec![definition], "low", 0, &policy)?;
+    assert_eq!(result.total_rows, total);
+    assert_eq!(result.num_rows_to_read, 1_000_000);
+    assert_eq!(result.profiles_read_so_far, 1_000_000);
+    assert!(result.standard_error > 0.0, "{result:?}");
+    // The true size is 360,000. Four standard errors bound a miss that a correct sampler
+    // makes with probability below 1 in 15,000.
+    let miss = (result.estimated_size as f64 - 360_000.0).abs();
+    assert!(miss <= 4.0 * result.standard_error, "{result:?}");
+    Ok(())
+}
+
+#[test]
+fn stored_preview_pages_and_estimate() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let copy = dir.path().join("profiles.parquet");
+    std::fs::copy(profiles(), &copy)?;
+    let workspace = Workspace::open(&dir.path().join("ws"))?;
+    let request = PreviewRequest {
+        profiles: copy.clone(),
+        target: Target::Expression(FREQUENT.to_string()),
+        now: july()?,
+        offset: 0,
+        limit: 10,
+        fields: vec!["person.name.firstName".to_string()],
+        batch_size: 4096,
+    };
+    let created = workspace.create_preview(&request, &SamplingPolicy::default())?;
+    let id = created.preview_id.clone().ok_or("no previewId")?;
+    let one_shot = preview(&PreviewRequest { offset: 5, ..request.clone() }, None)?;
+    let fetched = workspace.preview_page(&id, 5, 10, 4096)?;
+    assert_eq!(fetched.results, one_shot.results);
+    assert_eq!(fetched.page.total_count, created.page.total_count);
+
+    let estimate = workspace.preview_estimate(&id)?;
+    assert_eq!(estimate.estimated_size, created.page.total_count);
+    assert_eq!(estimate.total_rows, 23_570);
+
+    std::fs::write(&copy, b"changed")?;
+    let stale = workspace.preview_page(&id, 0, 10, 4096);
+    assert!(matches!(stale, Err(seg_service::ServiceError::PreviewStale { .. })), "{stale:?}");
+
+    let deleted = workspace.delete_preview(&id)?;
+    assert_eq!(deleted.message, "KILLED");
+    let missing = workspace.preview_estimate(&id);
+    assert!(matches!(missing, Err(seg_service::ServiceError::PreviewNotFound { .. })), "{missing:?}");
+    let leftovers = std::fs::read_dir(dir.path().join("ws/previews"))?.count();
+    assert_eq!(leftovers, 0);
+    Ok(())
+}
+
+#[test]
+fn orphan_preview_files_are_removed_on_open() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    drop(Workspace::open(dir.path())?);
+    let previews = dir.path().join("previews");
+    std::fs::write(previews.join("lost.members"), b"")?;
+    std::fs::write(previews.join("lost.estimate"), b"{}")?;
+    std::fs::write(previews.join("kept.members"), b"")?;
+    std::fs::write(previews.join("kept.json"), b"{}")?;
+    drop(Workspace::open(dir.path())?);
+    let mut left: Vec<String> = std::fs::read_dir(&previews)?
+        .map(|entry| entry.map(|entry| entry.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<_, _>>()?;
+    left.sort();
+    assert_eq!(left, ["kept.json", "kept.members"]);
+    Ok(())
 }

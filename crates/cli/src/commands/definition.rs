@@ -20,7 +20,7 @@ enum DefinitionCommand {
     /// Store a new definition and print it with its id.
     #[command(after_help = "Examples:
   seg definition create --workspace ws --file testdata/cdnow/segments/bulk-cd-buyers.json
-  seg definition create --workspace ws --file testdata/cdnow/segments/big-spenders.pql --id big-spenders")]
+  seg definition create --workspace ws --file testdata/cdnow/segments/big-spenders.pql --id big-spenders --json")]
     Create {
         #[command(flatten)]
         workspace: WorkspaceArg,
@@ -30,6 +30,9 @@ enum DefinitionCommand {
         /// The id to store the definition under; defaults to the object's `id` or a new UUID v4.
         #[arg(long)]
         id: Option<String>,
+        /// Print the stored definition object instead of a summary line.
+        #[arg(long)]
+        json: bool,
     },
     /// List definitions, one page at a time.
     #[command(after_help = "Examples:
@@ -61,6 +64,9 @@ enum DefinitionCommand {
         /// The definition ids.
         #[arg(required = true)]
         ids: Vec<String>,
+        /// Accepted for symmetry with the other commands; `get` always prints JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Overwrite a definition with the content of a file, keeping its id.
     #[command(after_help = "Example:
@@ -73,6 +79,9 @@ enum DefinitionCommand {
         /// A segment definition `.json` object, or a `.pql` file; a `.pql` file keeps the stored name.
         #[arg(long)]
         file: PathBuf,
+        /// Print the stored definition object instead of a summary line.
+        #[arg(long)]
+        json: bool,
     },
     /// Delete a definition and its memberships.
     #[command(after_help = "Example:
@@ -101,13 +110,13 @@ pub struct WorkspaceArg {
 /// or id conflict, or an unknown id.
 pub fn run(args: DefinitionArgs) -> Result<(), Failure> {
     match args.command {
-        DefinitionCommand::Create { workspace, file, id } => {
+        DefinitionCommand::Create { workspace, file, id, json } => {
             let workspace = Workspace::open(&workspace.workspace)?;
             let mut definition = read_definition(&file, None)?;
             if let Some(id) = id {
                 definition.id = id;
             }
-            print(&to_json(&workspace.create_definition(definition)?))
+            print_stored("created", &workspace.create_definition(definition)?, json)
         }
         DefinitionCommand::List { workspace, start, limit, sort, json } => {
             let workspace = Workspace::open(&workspace.workspace)?;
@@ -125,7 +134,7 @@ pub fn run(args: DefinitionArgs) -> Result<(), Failure> {
             text += &format!("{} of {} definitions\n", page.page.page_size, page.page.total_count);
             print(&text)
         }
-        DefinitionCommand::Get { workspace, ids } => {
+        DefinitionCommand::Get { workspace, ids, json: _ } => {
             let workspace = Workspace::open(&workspace.workspace)?;
             if let [id] = ids.as_slice() {
                 return print(&to_json(&workspace.definition(id)?));
@@ -133,11 +142,11 @@ pub fn run(args: DefinitionArgs) -> Result<(), Failure> {
             let results = workspace.definitions_bulk(&ids)?;
             print(&to_json(&serde_json::json!({ "results": results })))
         }
-        DefinitionCommand::Update { workspace, id, file } => {
+        DefinitionCommand::Update { workspace, id, file, json } => {
             let workspace = Workspace::open(&workspace.workspace)?;
             let existing = workspace.definition(&id)?;
             let definition = read_definition(&file, Some(existing))?;
-            print(&to_json(&workspace.update_definition(&id, definition)?))
+            print_stored("updated", &workspace.update_definition(&id, definition)?, json)
         }
         DefinitionCommand::Delete { workspace, id } => {
             let workspace = Workspace::open(&workspace.workspace)?;
@@ -147,26 +156,27 @@ pub fn run(args: DefinitionArgs) -> Result<(), Failure> {
     }
 }
 
-/// Reads a definition object (`.json`) or PQL text (`.pql`). For PQL text, `base` supplies the
-/// other fields; without it the file stem is the name.
+/// Prints a stored definition as JSON, or as one line with its id, name and evaluation methods.
+fn print_stored(action: &str, definition: &SegmentDefinition, json: bool) -> Result<(), Failure> {
+    if json {
+        return print(&to_json(definition));
+    }
+    print(&format!(
+        "{action} segment definition {} ({:?}), evaluation: {}\n",
+        definition.id, definition.name, definition.evaluation_info
+    ))
+}
+
+/// Reads a definition object (`.json`) or PQL text (`.pql`) with the service's loader. For
+/// PQL text, `base` supplies the other fields; without it the file stem is the name.
 fn read_definition(path: &Path, base: Option<SegmentDefinition>) -> Result<SegmentDefinition, Failure> {
-    let text = std::fs::read_to_string(path).map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))?;
-    match path.extension().and_then(|ext| ext.to_str()) {
-        Some("json") => Ok(SegmentDefinition::from_json(&text)?),
-        Some("pql") => {
-            let mut definition = match base {
-                Some(base) => base,
-                None => {
-                    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
-                    SegmentDefinition::new(stem, "")
-                }
-            };
-            definition.expression = seg_service::Expression::pql(text.trim_end());
-            Ok(definition)
+    let definition = seg_service::read_definition_file(path)?;
+    let is_pql = path.extension().is_some_and(|ext| ext == "pql");
+    match base {
+        Some(mut base) if is_pql => {
+            base.expression = definition.expression;
+            Ok(base)
         }
-        _ => Err(Failure(format!(
-            "cannot read {}: unsupported file extension; use a segment definition `.json` object or a `.pql` file",
-            path.display()
-        ))),
+        _ => Ok(definition),
     }
 }

@@ -1,9 +1,9 @@
 //! `seg export`: writes the members of segments to a Parquet, NDJSON or CSV file.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use clap::{Args, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use seg_service::{ExportFormat, ExportRequest, JobStatus, MembershipStatus, Workspace};
 
 use crate::commands::definition::WorkspaceArg;
@@ -12,18 +12,24 @@ use crate::{Failure, print};
 
 /// Arguments of `seg export`.
 #[derive(Args)]
-#[command(after_help = "Examples:
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true, after_help = "Examples:
   seg export --workspace ws --profiles testdata/cdnow/profiles.parquet --segments lapsed-customers --out members.parquet
   seg export --workspace ws --profiles testdata/cdnow/profiles.parquet --segments big-spenders,lapsed-customers \\
       --status realized,exited --format csv --fields identityMap --segment-per-batch --out members/
   seg export --workspace ws --profiles testdata/cdnow/profiles.parquet --segments lapsed-customers \\
-      --qualified-from 1998-04-01T00:00:00Z --format ndjson --out recent.ndjson --json")]
+      --qualified-from 1998-04-01T00:00:00Z --format ndjson --out recent.ndjson --json
+  seg export list --workspace ws --status FAILED --json
+  seg export get --workspace ws 6a0f3c1e-2b4d-4e8f-9a1b-3c5d7e9f1a2b
+  seg export cancel --workspace ws 6a0f3c1e-2b4d-4e8f-9a1b-3c5d7e9f1a2b")]
 pub struct ExportArgs {
-    #[command(flatten)]
-    workspace: WorkspaceArg,
+    #[command(subcommand)]
+    command: Option<ExportCommand>,
+    /// The workspace directory; created when missing.
+    #[arg(long, required = true)]
+    workspace: Option<PathBuf>,
     /// The profile file the exported fields are read from.
-    #[arg(long)]
-    profiles: PathBuf,
+    #[arg(long, required = true)]
+    profiles: Option<PathBuf>,
     /// Comma-separated ids of the segments whose members are exported.
     #[arg(long, value_delimiter = ',', required = true)]
     segments: Vec<String>,
@@ -39,7 +45,8 @@ pub struct ExportArgs {
     /// The output format.
     #[arg(long, value_enum, default_value = "parquet")]
     format: FormatArg,
-    /// Comma-separated dot paths of the exported fields besides `_id`; all fields when absent.
+    /// Comma-separated dot paths of the exported fields besides `_id`, and `segmentMembership`
+    /// for each profile's memberships in the exported segments; all fields when absent.
     #[arg(long, value_delimiter = ',')]
     fields: Vec<String>,
     /// Also export profiles whose selected fields are all null.
@@ -49,14 +56,50 @@ pub struct ExportArgs {
     #[arg(long)]
     segment_per_batch: bool,
     /// The output file, or directory with `--segment-per-batch`.
-    #[arg(long)]
-    out: PathBuf,
+    #[arg(long, required = true)]
+    out: Option<PathBuf>,
     /// Profiles per record batch; cancel requests are checked between batches.
     #[arg(long, default_value_t = 65_536, value_parser = clap::value_parser!(u64).range(1..=16_777_216))]
     batch_size: u64,
     /// Print the export job object instead of a summary line.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// List the export jobs of a workspace, newest first.
+    List {
+        #[command(flatten)]
+        workspace: WorkspaceArg,
+        /// The offset of the first job listed.
+        #[arg(long, default_value_t = 0)]
+        start: usize,
+        /// The page size.
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Only jobs in this status, such as SUCCEEDED.
+        #[arg(long, value_parser = parse_status)]
+        status: Option<JobStatus>,
+        /// Print the list response object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print one export job object.
+    Get {
+        #[command(flatten)]
+        workspace: WorkspaceArg,
+        /// The export job id.
+        id: String,
+    },
+    /// Ask a running export job to stop; it ends CANCELLED and writes no output file. This
+    /// works while the export's process holds the workspace lock.
+    Cancel {
+        #[command(flatten)]
+        workspace: WorkspaceArg,
+        /// The export job id.
+        id: String,
+    },
 }
 
 /// A membership status on the command line.
@@ -81,8 +124,45 @@ enum FormatArg {
 /// Returns a message for a locked workspace, an invalid time, an unknown segment or field,
 /// and a failed or cancelled export.
 pub fn run(args: ExportArgs) -> Result<(), Failure> {
+    match args.command {
+        Some(ExportCommand::List { workspace, start, limit, status, json }) => list(&workspace.workspace, start, limit, status, json),
+        Some(ExportCommand::Get { workspace, id }) => {
+            let workspace = Workspace::open(&workspace.workspace)?;
+            print(&to_json(&workspace.export_job(&id)?))
+        }
+        Some(ExportCommand::Cancel { workspace, id }) => {
+            seg_service::request_export_cancel(&workspace.workspace, &id)?;
+            print(&to_json(&serde_json::json!({ "status": true, "message": "Export job has been marked for cancelling" })))
+        }
+        None => run_export(args),
+    }
+}
+
+fn list(workspace: &Path, start: usize, limit: usize, status: Option<JobStatus>, json: bool) -> Result<(), Failure> {
+    let workspace = Workspace::open(workspace)?;
+    let page = workspace.list_export_jobs(start, limit, status)?;
+    if json {
+        return print(&to_json(&page));
+    }
+    let mut text = format!("{:<36}  {:<10}  {:>9}  {}\n", "id", "status", "profiles", "destination");
+    for job in &page.records {
+        text += &format!(
+            "{:<36}  {:<10}  {:>9}  {}\n",
+            job.id,
+            job.status.as_str(),
+            job.metrics.total_exported_profile_counter,
+            job.destination.path.display()
+        );
+    }
+    text += &format!("{} of {} export jobs\n", page.records.len(), page.page.total_count);
+    print(&text)
+}
+
+fn run_export(args: ExportArgs) -> Result<(), Failure> {
+    let missing = |option: &str| Failure(format!("missing {option}; see `seg export --help`"));
+    let workspace = args.workspace.ok_or_else(|| missing("--workspace <dir>"))?;
     let request = ExportRequest {
-        profiles: args.profiles,
+        profiles: args.profiles.ok_or_else(|| missing("--profiles <file>"))?,
         segments: args.segments,
         statuses: args
             .statuses
@@ -101,11 +181,11 @@ pub fn run(args: ExportArgs) -> Result<(), Failure> {
             FormatArg::Ndjson => ExportFormat::Ndjson,
             FormatArg::Csv => ExportFormat::Csv,
         },
-        out: args.out,
+        out: args.out.ok_or_else(|| missing("--out <path>"))?,
         segment_per_batch: args.segment_per_batch,
         batch_size: args.batch_size as usize,
     };
-    let workspace = Workspace::open(&args.workspace.workspace)?;
+    let workspace = Workspace::open(&workspace)?;
     let job = workspace.run_export(&request, &AtomicBool::new(false))?;
     if args.json {
         print(&to_json(&job))?;
@@ -122,6 +202,12 @@ pub fn run(args: ExportArgs) -> Result<(), Failure> {
         return Err(Failure(format!("export job {} was cancelled; no output file was written", job.id)));
     }
     Ok(())
+}
+
+/// Parses a job status as written in export job objects, such as `SUCCEEDED`.
+fn parse_status(text: &str) -> Result<JobStatus, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_uppercase()))
+        .map_err(|_| format!("unknown status {text:?}; use NEW, PROCESSING, SUCCEEDED, FAILED, CANCELLING or CANCELLED"))
 }
 
 fn parse_time(option: &str, text: Option<&str>) -> Result<Option<i64>, Failure> {

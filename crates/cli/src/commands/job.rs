@@ -1,9 +1,11 @@
 //! `seg job`: run segment jobs over a workspace's definitions, list them, show and cancel one.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 use seg_service::{JobRequest, JobStatus, SegmentJob, Workspace};
 
 use crate::commands::definition::WorkspaceArg;
@@ -98,7 +100,14 @@ pub fn run(args: JobArgs) -> Result<(), Failure> {
             let now = parse_now(now.as_deref())?;
             let workspace = Arc::new(Workspace::open(&workspace.workspace)?);
             let request = JobRequest { profiles, segments, now, engine: engine.into(), batch_size: batch_size as usize };
-            let job = workspace.start_job(request)?.wait()?;
+            let handle = workspace.start_job(request)?;
+            let bar = progress_bar();
+            while !handle.is_finished() {
+                bar.set_position(handle.profiles_read());
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            bar.finish_and_clear();
+            let job = handle.wait()?;
             print(&if json { to_json(&job) } else { job_table(&job) })?;
             if job.status == JobStatus::Cancelled {
                 return Err(Failure(format!("segment job {} was cancelled; memberships are unchanged", job.id)));
@@ -126,13 +135,30 @@ pub fn run(args: JobArgs) -> Result<(), Failure> {
         JobCommand::Cancel { workspace, id } => {
             match seg_service::request_cancel(&workspace.workspace, &id) {
                 Err(seg_service::ServiceError::JobNotFound { .. }) => {
-                    seg_service::request_export_cancel(&workspace.workspace, &id)?;
+                    match seg_service::request_export_cancel(&workspace.workspace, &id) {
+                        Err(seg_service::ServiceError::ExportJobNotFound { .. }) => {
+                            return Err(seg_service::ServiceError::JobNotFound { id }.into());
+                        }
+                        other => other?,
+                    }
                 }
                 other => other?,
             }
             print(&format!("segment job {id} has been marked for cancelling\n"))
         }
     }
+}
+
+/// Returns a spinner with the profiles evaluated so far on a terminal, and a hidden bar otherwise.
+fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    let style = ProgressStyle::with_template("{spinner} segment job: {pos} profiles evaluated ({per_sec})")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    bar.set_style(style);
+    bar
 }
 
 /// Parses a job status as written in job objects, such as `SUCCEEDED`.

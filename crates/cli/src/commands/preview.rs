@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, Subcommand};
 use seg_service::preview::DEFAULT_PREVIEW_LIMIT;
-use seg_service::{PreviewRequest, Target, Workspace};
+use seg_service::{PreviewRequest, PreviewResponse, SamplingPolicy, Target, Workspace};
 
+use crate::commands::definition::WorkspaceArg;
 use crate::commands::{parse_now, to_json};
 use crate::{Failure, print};
 
@@ -14,12 +15,13 @@ use crate::{Failure, print};
 #[derive(Args)]
 pub struct TargetArgs {
     /// The profiles: a Parquet file, or NDJSON with one XDM profile per line.
-    #[arg(long)]
-    pub profiles: PathBuf,
+    #[arg(long, required = true)]
+    pub profiles: Option<PathBuf>,
     /// A PQL expression to evaluate.
     #[arg(long, conflicts_with = "definition", required_unless_present = "definition")]
     pub expr: Option<String>,
     /// The workspace that stores `--definition` and the `inSegment` targets of `--expr`.
+    /// With a workspace, the preview and its estimate are stored there under a new previewId.
     #[arg(long)]
     pub workspace: Option<PathBuf>,
     /// The id of a saved definition; requires `--workspace`.
@@ -34,6 +36,11 @@ pub struct TargetArgs {
 }
 
 impl TargetArgs {
+    /// Returns the profile file.
+    pub fn profiles(&self) -> Result<PathBuf, Failure> {
+        self.profiles.clone().ok_or_else(|| Failure("missing --profiles <file>".to_string()))
+    }
+
     /// Returns the target, the opened workspace when one is given, and the evaluation time.
     pub fn resolve(&self) -> Result<(Target, Option<Workspace>, i64), Failure> {
         let now = parse_now(self.now.as_deref())?;
@@ -49,47 +56,113 @@ impl TargetArgs {
 
 /// Arguments of `seg preview`.
 #[derive(Args)]
-#[command(after_help = "Examples:
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    after_help = "Examples:
   seg preview --profiles testdata/cdnow/profiles.parquet --now 1998-07-01T00:00:00Z \\
       --expr 'xEvent[eventType = \"commerce.purchases\"].count() >= 10' --limit 20 --fields _id,xEvent
-  seg preview --profiles testdata/cdnow/profiles.parquet --workspace ws --definition big-spenders --offset 1000 --json")]
+  seg preview --profiles testdata/cdnow/profiles.parquet --workspace ws --definition big-spenders --offset 1000 --json
+  seg preview get --workspace ws 3f1c7a52-0d7e-4f4e-9a43-1c2b3d4e5f60 --offset 1000 --json
+  seg preview delete --workspace ws 3f1c7a52-0d7e-4f4e-9a43-1c2b3d4e5f60"
+)]
 pub struct PreviewArgs {
+    #[command(subcommand)]
+    command: Option<PreviewCommand>,
     #[command(flatten)]
     target: TargetArgs,
+    #[command(flatten)]
+    page: PageArgs,
+    /// Comma-separated dot paths of the fields printed besides `_id`.
+    #[arg(long, value_delimiter = ',')]
+    fields: Vec<String>,
+    /// The seed of the estimate's sample, drawn from files of one million profiles or more.
+    /// Used when the preview is stored in a workspace.
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+/// The page of qualifying profiles to print, shared by `seg preview` and `seg preview get`.
+#[derive(Args)]
+struct PageArgs {
     /// The index of the first qualifying profile printed.
     #[arg(long, default_value_t = 0)]
     offset: usize,
     /// Qualifying profiles per page.
     #[arg(long, default_value_t = DEFAULT_PREVIEW_LIMIT)]
     limit: usize,
-    /// Comma-separated dot paths of the fields printed besides `_id`.
-    #[arg(long, value_delimiter = ',')]
-    fields: Vec<String>,
     /// Print the preview response object instead of one profile per line.
     #[arg(long)]
     json: bool,
 }
 
-/// Evaluates the target and prints the page.
+#[derive(Subcommand)]
+enum PreviewCommand {
+    /// Print a page of a stored preview, without evaluating the profiles again.
+    Get {
+        #[command(flatten)]
+        workspace: WorkspaceArg,
+        /// The previewId printed when the preview was created.
+        id: String,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// Delete a stored preview and its estimate.
+    Delete {
+        #[command(flatten)]
+        workspace: WorkspaceArg,
+        /// The previewId.
+        id: String,
+    },
+}
+
+/// Evaluates the target and prints the page, or runs a `get` or `delete` of a stored preview.
 ///
 /// # Errors
 ///
-/// Returns a message for an invalid `--now`, a locked workspace, unreadable profiles, and
-/// definitions that do not compile.
+/// Returns a message for an invalid `--now`, a locked workspace, unreadable profiles,
+/// definitions that do not compile, and an unknown preview id.
 pub fn run(args: PreviewArgs) -> Result<(), Failure> {
-    let (target, workspace, now) = args.target.resolve()?;
-    let request = PreviewRequest {
-        profiles: args.target.profiles.clone(),
-        target,
-        now,
-        offset: args.offset,
-        limit: args.limit,
-        fields: args.fields,
-        batch_size: args.target.batch_size as usize,
-    };
-    let response = seg_service::preview(&request, workspace.as_ref())?;
-    if args.json {
-        return print(&to_json(&response));
+    match args.command {
+        Some(PreviewCommand::Get { workspace, id, page }) => {
+            let workspace = Workspace::open(&workspace.workspace)?;
+            let response = workspace.preview_page(&id, page.offset, page.limit, DEFAULT_BATCH_SIZE)?;
+            print_page(&response, page.json)
+        }
+        Some(PreviewCommand::Delete { workspace, id }) => {
+            let workspace = Workspace::open(&workspace.workspace)?;
+            print(&to_json(&workspace.delete_preview(&id)?))
+        }
+        None => {
+            let (target, workspace, now) = args.target.resolve()?;
+            let request = PreviewRequest {
+                profiles: args.target.profiles()?,
+                target,
+                now,
+                offset: args.page.offset,
+                limit: args.page.limit,
+                fields: args.fields,
+                batch_size: args.target.batch_size as usize,
+            };
+            let response = match &workspace {
+                Some(workspace) => {
+                    let mut policy = SamplingPolicy::default();
+                    policy.seed = args.seed.unwrap_or(policy.seed);
+                    workspace.create_preview(&request, &policy)?
+                }
+                None => seg_service::preview(&request, None)?,
+            };
+            print_page(&response, args.page.json)
+        }
+    }
+}
+
+/// The batch size of `seg preview get`, which only reads the fields of one page.
+const DEFAULT_BATCH_SIZE: usize = 65_536;
+
+fn print_page(response: &PreviewResponse, json: bool) -> Result<(), Failure> {
+    if json {
+        return print(&to_json(response));
     }
     let mut text = String::new();
     for result in &response.results {
@@ -98,5 +171,8 @@ pub fn run(args: PreviewArgs) -> Result<(), Failure> {
     }
     let page = response.page;
     text += &format!("\nprofiles {}..{} of {} qualifying\n", page.offset, page.offset + page.size, page.total_count);
+    if let Some(id) = &response.preview_id {
+        text += &format!("previewId {id}\n");
+    }
     print(&text)
 }

@@ -1,7 +1,6 @@
 //! `seg validate`: parses and binds definition files against a profile schema, reporting every
 //! invalid definition and the evaluation methods of the valid ones.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use arrow::datatypes::SchemaRef;
@@ -256,50 +255,22 @@ fn load(path: &Path) -> Result<Vec<Source>, Failure> {
     if !path.is_dir() {
         return Ok(vec![load_file(path)]);
     }
-    let entries = fs::read_dir(path).map_err(|e| format!("cannot read the directory {}: {e}", path.display()))?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|file| matches!(file.extension().and_then(|ext| ext.to_str()), Some("pql" | "json")))
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        return Err(Failure(format!(
-            "no segment definitions in {}: add `<segment id>.pql` files or segment definition `.json` objects",
-            path.display()
-        )));
-    }
-    Ok(files.iter().map(|file| load_file(file)).collect())
+    Ok(seg_service::definition_file::definition_paths(path)?.iter().map(|file| load_file(file)).collect())
 }
 
 /// Reads a `.pql` file (its stem is the id) or a `.json` definition object (with an `id`, or
-/// the stem when it has none). Problems with the file become the definition's error.
+/// the stem when it has none) through the service's loader. Problems with the file become the
+/// definition's error.
 fn load_file(path: &Path) -> Source {
     let stem = path.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
-    let text = fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()));
-    let is_json = path.extension().and_then(|ext| ext.to_str()) == Some("json");
-    if !is_json {
-        return Source { id: stem, file: path.to_path_buf(), text };
+    let loaded = seg_service::load_definition_file(path).and_then(|file| Ok((file.definition.pql_text()?, file.definition.id)));
+    match loaded {
+        Ok((text, id)) => Source { id, file: path.to_path_buf(), text: Ok(text) },
+        Err(seg_service::ServiceError::InvalidDefinition { message, .. }) => {
+            Source { id: stem, file: path.to_path_buf(), text: Err(message) }
+        }
+        Err(error) => Source { id: stem, file: path.to_path_buf(), text: Err(error.to_string()) },
     }
-    match text.and_then(|text| json_expression(&text)) {
-        Ok((id, expression)) => Source { id: id.unwrap_or(stem), file: path.to_path_buf(), text: Ok(expression) },
-        Err(message) => Source { id: stem, file: path.to_path_buf(), text: Err(message) },
-    }
-}
-
-/// Returns the `id` and the PQL text of a segment definition object.
-fn json_expression(text: &str) -> Result<(Option<String>, String), String> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
-    let id = value.get("id").and_then(|id| id.as_str()).filter(|id| !id.is_empty()).map(str::to_string);
-    let expression = value.get("expression").ok_or(
-        "missing `expression`; expected {\"type\": \"PQL\", \"format\": \"pql/text\", \"value\": \"...\"}".to_string(),
-    )?;
-    let field = |name: &str| expression.get(name).and_then(|field| field.as_str());
-    if field("type") != Some("PQL") {
-        return Err(format!("expression type {:?} is not supported; use \"PQL\"", field("type").unwrap_or("")));
-    }
-    let pql = field("value").ok_or("missing `expression.value`, the PQL text".to_string())?;
-    Ok((id, seg_pql::expression_text(field("format").unwrap_or(""), pql)?))
 }
 
 /// Reads the expression of `seg explain`: the text of a `.pql` file or of a definition
