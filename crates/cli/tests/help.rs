@@ -1,5 +1,6 @@
 //! The help of `seg` and of every subcommand shows examples, `docs/cli.md` has a section for
-//! every subcommand and none for a removed one, and `seg completions` prints scripts.
+//! every subcommand that lists each of its options and none for a removed subcommand, and
+//! `seg completions` prints scripts.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -44,19 +45,60 @@ fn command_paths() -> Vec<Vec<String>> {
     paths
 }
 
-/// Returns the command paths of the `seg ...` headings of docs/cli.md: `` ## `seg eval` `` is
-/// `["eval"]`.
-fn documented_paths() -> Vec<Vec<String>> {
+/// Returns the command path of a heading such as `` ## `seg definition create` ``, or `None`
+/// for other lines.
+fn heading_path(line: &str) -> Option<Vec<String>> {
+    if !line.starts_with('#') {
+        return None;
+    }
+    let command = line.trim_start_matches('#').trim().strip_prefix("`seg ")?.strip_suffix('`')?;
+    Some(command.split_whitespace().map(str::to_string).collect())
+}
+
+/// Returns each `seg ...` section of docs/cli.md as its command path and its text, which runs
+/// to the next heading.
+fn documented_sections() -> Vec<(Vec<String>, String)> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/cli.md");
     let text = std::fs::read_to_string(&path).expect("docs/cli.md is readable");
-    let mut paths: Vec<Vec<String>> = text
-        .lines()
-        .filter(|line| line.starts_with('#'))
-        .filter_map(|line| line.trim_start_matches('#').trim().strip_prefix("`seg ")?.strip_suffix('`').map(str::to_string))
-        .map(|command| command.split_whitespace().map(str::to_string).collect())
-        .collect();
-    paths.sort();
-    paths
+    let mut sections: Vec<(Vec<String>, String)> = Vec::new();
+    let mut in_section = false;
+    for line in text.lines() {
+        if let Some(path) = heading_path(line) {
+            sections.push((path, String::new()));
+            in_section = true;
+        } else if line.starts_with('#') {
+            in_section = false;
+        } else if in_section {
+            let (_, body) = sections.last_mut().expect("a section is open");
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    sections
+}
+
+/// Returns the long option that starts a help line such as `-n, --name <NAME>  A name`, or
+/// `None` for a description line.
+fn long_option(line: &str) -> Option<String> {
+    let option = match line.strip_prefix('-') {
+        Some(rest) if rest.len() > 2 && rest.as_bytes()[1] == b',' => rest[2..].trim_start(),
+        _ => line,
+    };
+    if !option.starts_with("--") {
+        return None;
+    }
+    option.split(|c: char| c.is_whitespace() || c == '=').next().map(str::to_string)
+}
+
+/// Returns the long options listed under `Options:` in a help text, without `--help`.
+fn listed_options(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|line| *line != "Options:")
+        .skip(1)
+        .take_while(|line| line.is_empty() || line.starts_with(' '))
+        .filter_map(|line| long_option(line.trim_start()))
+        .filter(|option| option != "--help" && option != "--version")
+        .collect()
 }
 
 #[test]
@@ -80,13 +122,34 @@ fn every_help_shows_examples() {
 #[test]
 fn cli_doc_matches_commands() {
     let commands = command_paths();
-    let documented = documented_paths();
+    let sections = documented_sections();
+    let documented: Vec<&Vec<String>> = sections.iter().map(|(path, _)| path).collect();
     for path in &commands {
-        assert!(documented.contains(path), "docs/cli.md has no section `seg {}`", path.join(" "));
+        assert!(documented.contains(&path), "docs/cli.md has no section `seg {}`", path.join(" "));
     }
     for path in &documented {
         assert!(commands.contains(path), "docs/cli.md documents `seg {}`, which does not exist", path.join(" "));
     }
+}
+
+#[test]
+fn cli_doc_lists_every_option() {
+    let sections = documented_sections();
+    for (path, body) in &sections {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let help = stdout(&seg(&args));
+        for option in listed_options(&help) {
+            let name = format!("`{option}");
+            assert!(body.contains(&name), "the docs/cli.md section `seg {}` does not list {option}", path.join(" "));
+        }
+    }
+}
+
+#[test]
+fn listed_options_reads_help() {
+    let help = "Usage: seg x\n\nOptions:\n      --workspace <WORKSPACE>\n          The directory\n  -n, --name <NAME>  A name\n      --json\n  -h, --help\n          Print help\n\nExamples:\n  seg x --other\n";
+    assert_eq!(listed_options(help), ["--workspace", "--name", "--json"]);
 }
 
 #[test]
