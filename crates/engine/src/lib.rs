@@ -112,6 +112,11 @@
 
 mod segments;
 
+/// The Rust examples of `docs/library.md`, which run as doctests of this crate.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/library.md")]
+mod library_guide {}
+
 pub use seg_eval as eval;
 pub use seg_io as io;
 pub use seg_plan as plan;
