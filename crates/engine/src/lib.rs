@@ -103,6 +103,20 @@
 //! # }
 //! ```
 //!
+//! # Example programs
+//!
+//! `crates/engine/examples/` has three programs, which `cargo test` runs as tests:
+//!
+//! - `audience_sizes` evaluates a directory of `.pql` definitions over a profile file and
+//!   prints the size of each audience.
+//! - `service_workflow` saves definitions in a workspace, runs a segment job, previews and
+//!   estimates an audience, and exports its members.
+//! - `single_profile` evaluates one profile given as JSON against a set of definitions, as an
+//!   edge or streaming caller does.
+//!
+//! Run one with `cargo run -p seg-engine --example audience_sizes`. The user guide in `docs/`
+//! of the repository covers the `seg` command, the profile data model and operations.
+//!
 //! # Modules and top-level items
 //!
 //! The five library crates are re-exported whole as [`pql`], [`plan`], [`eval`], [`io`] and
