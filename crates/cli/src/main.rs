@@ -10,7 +10,7 @@ mod report;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Audience segmentation with PQL, in process, over Parquet or NDJSON profiles.
 #[derive(Parser)]
@@ -28,7 +28,10 @@ const EXAMPLES: &str = "Examples:
   seg parse 'xEvent[eventType = \"commerce.purchases\"].count() >= 3'
   seg validate testdata/cdnow/segments --profiles testdata/cdnow/profiles.parquet
   seg explain testdata/cdnow/segments/frequent-buyers.pql --profiles testdata/cdnow/profiles.parquet
-  seg convert-cdnow --input CDNOW_master.txt --output testdata/cdnow/profiles.parquet";
+  seg convert-cdnow --input CDNOW_master.txt --output testdata/cdnow/profiles.parquet
+  seg completions bash > ~/.local/share/bash-completion/completions/seg
+
+Run `seg <command> --help` for the options and examples of each command.";
 
 #[derive(Subcommand)]
 enum Command {
@@ -64,6 +67,8 @@ enum Command {
     External(commands::external::ExternalArgs),
     /// Search audiences by name, description, id and folder.
     Search(commands::search::SearchArgs),
+    /// Print a shell completion script for bash, zsh, fish, elvish or PowerShell.
+    Completions(commands::completions::CompletionsArgs),
 }
 
 /// A failure the CLI reports on stderr before exiting with status 1.
@@ -98,6 +103,7 @@ fn main() -> ExitCode {
         Command::Audience(args) => commands::audience::run(args),
         Command::External(args) => commands::external::run(args),
         Command::Search(args) => commands::search::run(args),
+        Command::Completions(args) => commands::completions::run(args, &mut Cli::command()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,6 +3,8 @@
 //! reference interpreter, which evaluates one profile at a time over plain values and exists to
 //! check the columnar engine.
 
+#![warn(missing_docs)]
+
 pub mod columnar;
 pub mod reference;
 

@@ -7,6 +7,8 @@
 //! Each profile is one row with a string `_id`, and experience events are the list of structs
 //! `xEvent`.
 
+#![warn(missing_docs)]
+
 mod atomic;
 mod cdnow;
 mod cdnow_arrow;

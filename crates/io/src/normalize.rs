@@ -1,19 +1,7 @@
 //! Normalization of Arrow schemas and batches to the one shape that later stages expect.
 //!
-//! | input type                                   | normalized type                   |
-//! |----------------------------------------------|-----------------------------------|
-//! | `Timestamp` of any unit and time zone        | `Timestamp(Microsecond, "UTC")`   |
-//! | `Date32`, `Date64`                           | the same, at 00:00 UTC            |
-//! | `Int8` to `Int64`, `UInt8` to `UInt64`       | `Int64`                           |
-//! | `Float16`, `Float32`                         | `Float64`                         |
-//! | `LargeUtf8`, `Utf8View`, `Dictionary<_, V>`  | `Utf8` (a dictionary becomes `V`, normalized) |
-//! | `LargeList`                                  | `List`                            |
-//!
-//! The rules apply at any depth inside structs, lists, fixed-size lists and maps. Field names,
-//! nullability and metadata are kept. Other types pass through unchanged.
-//!
-//! A timestamp without a time zone is read as UTC. A timestamp with a time zone keeps its
-//! instant, because Arrow stores every timestamp as an offset from the Unix epoch in UTC.
+//! The rules are listed on [`normalize_type`], which is public, so that they appear in the
+//! rendered documentation.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -35,14 +23,28 @@ use crate::xdm::{UTC, timestamp_type};
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 
-/// Returns `schema` with every field type normalized; see the module documentation for the
-/// rules.
+/// Returns `schema` with every field type normalized by the rules of [`normalize_type`].
 pub fn normalize_schema(schema: &Schema) -> Schema {
     let fields: Vec<FieldRef> = schema.fields().iter().map(normalize_field).collect();
     Schema::new_with_metadata(fields, schema.metadata().clone())
 }
 
-/// Returns the normalized form of one Arrow type; see the module documentation for the rules.
+/// Returns the normalized form of one Arrow type:
+///
+/// | input type                                   | normalized type                   |
+/// |----------------------------------------------|-----------------------------------|
+/// | `Timestamp` of any unit and time zone        | `Timestamp(Microsecond, "UTC")`   |
+/// | `Date32`, `Date64`                           | the same, at 00:00 UTC            |
+/// | `Int8` to `Int64`, `UInt8` to `UInt64`       | `Int64`                           |
+/// | `Float16`, `Float32`                         | `Float64`                         |
+/// | `LargeUtf8`, `Utf8View`, `Dictionary<_, V>`  | `Utf8` (a dictionary becomes `V`, normalized) |
+/// | `LargeList`                                  | `List`                            |
+///
+/// The rules apply at any depth inside structs, lists, fixed-size lists and maps. Field names,
+/// nullability and metadata are kept. Other types pass through unchanged.
+///
+/// A timestamp without a time zone is read as UTC. A timestamp with a time zone keeps its
+/// instant, because Arrow stores every timestamp as an offset from the Unix epoch in UTC.
 pub fn normalize_type(data_type: &DataType) -> DataType {
     match data_type {
         DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64 => timestamp_type(),
@@ -65,7 +67,8 @@ pub fn normalize_type(data_type: &DataType) -> DataType {
     }
 }
 
-/// Converts every column of `batch` to its normalized type.
+/// Converts every column of `batch` to its normalized type (see [`normalize_type`]). Null
+/// values stay null, and a null list or struct keeps its null slot.
 ///
 /// # Errors
 ///

@@ -25,6 +25,16 @@ impl Default for ReadOptions {
 ///
 /// Every batch has the schema returned by [`ProfileReader::schema`], which is normalized (see
 /// [`crate::normalize_schema`]) and has passed [`crate::validate_profile_schema`].
+///
+/// # Errors
+///
+/// Each item is a batch or the error that stopped reading, after which the reader should not
+/// be polled again. A Parquet file yields [`IoError::ParquetDecode`] for a batch that cannot be
+/// decoded. An NDJSON file yields [`IoError::JsonSyntax`], [`IoError::JsonNotObject`],
+/// [`IoError::JsonTimestamp`] or [`IoError::JsonDecode`] for a line that does not fit the
+/// inferred schema, each naming the file, and [`IoError::File`] when the file cannot be read.
+/// Both formats yield [`IoError::Normalize`] for a value outside its normalized type, and
+/// [`IoError::Arrow`] when Arrow fails to convert a column.
 pub struct ProfileReader {
     schema: SchemaRef,
     batches: Box<dyn Iterator<Item = Result<RecordBatch, IoError>> + Send>,

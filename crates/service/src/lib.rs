@@ -4,6 +4,8 @@
 //! Open a [`Workspace`] (it takes an exclusive lock), create definitions, then start a job
 //! with [`Workspace::start_job`] and wait on its [`JobHandle`].
 
+#![warn(missing_docs)]
+
 pub mod atomic;
 pub mod audience;
 pub mod catalog;

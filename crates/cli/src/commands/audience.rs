@@ -50,6 +50,9 @@ enum AudienceCommand {
         state: CreateState,
     },
     /// List the audiences, definitions and external ones, by name.
+    #[command(after_help = "Examples:
+  seg audience list --workspace ws
+  seg audience list --workspace ws --name spenders --json")]
     List {
         #[command(flatten)]
         workspace: WorkspaceArg,
@@ -67,6 +70,8 @@ enum AudienceCommand {
         json: bool,
     },
     /// Print one audience object with its dependencies and dependents.
+    #[command(after_help = "Example:
+  seg audience get --workspace ws big-spenders")]
     Get {
         #[command(flatten)]
         workspace: WorkspaceArg,
@@ -86,6 +91,8 @@ enum AudienceCommand {
         state: String,
     },
     /// Delete an audience that no other audience reads through `inSegment`.
+    #[command(after_help = "Example:
+  seg audience delete --workspace ws adults")]
     Delete {
         #[command(flatten)]
         workspace: WorkspaceArg,

@@ -35,6 +35,8 @@ pub struct EstimateArgs {
 #[derive(Subcommand)]
 enum EstimateCommand {
     /// Print the estimate stored with a preview, under the preview's previewId.
+    #[command(after_help = "Example:
+  seg estimate get --workspace ws 7d1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5f6 --json")]
     Get {
         #[command(flatten)]
         workspace: WorkspaceArg,

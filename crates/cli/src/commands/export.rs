@@ -69,6 +69,9 @@ pub struct ExportArgs {
 #[derive(Subcommand)]
 enum ExportCommand {
     /// List the export jobs of a workspace, newest first.
+    #[command(after_help = "Examples:
+  seg export list --workspace ws
+  seg export list --workspace ws --status FAILED --json")]
     List {
         #[command(flatten)]
         workspace: WorkspaceArg,
@@ -86,6 +89,8 @@ enum ExportCommand {
         json: bool,
     },
     /// Print one export job object.
+    #[command(after_help = "Example:
+  seg export get --workspace ws 6a0f3c1e-2b4d-4e8f-9a1b-3c5d7e9f1a2b")]
     Get {
         #[command(flatten)]
         workspace: WorkspaceArg,
@@ -94,6 +99,8 @@ enum ExportCommand {
     },
     /// Ask a running export job to stop; it ends CANCELLED and writes no output file. This
     /// works while the export's process holds the workspace lock.
+    #[command(after_help = "Example:
+  seg export cancel --workspace ws 6a0f3c1e-2b4d-4e8f-9a1b-3c5d7e9f1a2b")]
     Cancel {
         #[command(flatten)]
         workspace: WorkspaceArg,

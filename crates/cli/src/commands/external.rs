@@ -55,6 +55,9 @@ enum ExternalCommand {
         folder: Option<String>,
     },
     /// Import another CSV file into an external audience and print the run.
+    #[command(after_help = "Examples:
+  seg external ingest --workspace ws --csv vip-june.csv vip-upload
+  seg external ingest --workspace ws --csv vip-all.csv --full vip-upload")]
     Ingest {
         #[command(flatten)]
         workspace: WorkspaceArg,
@@ -68,6 +71,8 @@ enum ExternalCommand {
         full: bool,
     },
     /// Print the ingestion runs of an external audience as `{"runs": [...]}`.
+    #[command(after_help = "Example:
+  seg external runs --workspace ws vip-upload")]
     Runs {
         #[command(flatten)]
         workspace: WorkspaceArg,
@@ -75,6 +80,8 @@ enum ExternalCommand {
         id: String,
     },
     /// Print the stored members of an external audience, expired ones included.
+    #[command(after_help = "Example:
+  seg external members --workspace ws vip-upload")]
     Members {
         #[command(flatten)]
         workspace: WorkspaceArg,
@@ -82,6 +89,8 @@ enum ExternalCommand {
         id: String,
     },
     /// Set the days a membership stays valid after later runs.
+    #[command(after_help = "Example:
+  seg external update --workspace ws --ttl-days 90 vip-upload")]
     Update {
         #[command(flatten)]
         workspace: WorkspaceArg,

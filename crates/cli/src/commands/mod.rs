@@ -1,6 +1,7 @@
 //! One module per `seg` subcommand.
 
 pub mod audience;
+pub mod completions;
 pub mod convert;
 pub mod convert_pql;
 pub mod definition;

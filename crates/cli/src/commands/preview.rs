@@ -99,6 +99,9 @@ struct PageArgs {
 #[derive(Subcommand)]
 enum PreviewCommand {
     /// Print a page of a stored preview, without evaluating the profiles again.
+    #[command(after_help = "Examples:
+  seg preview get --workspace ws 7d1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5f6
+  seg preview get --workspace ws 7d1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5f6 --offset 100 --limit 50 --json")]
     Get {
         #[command(flatten)]
         workspace: WorkspaceArg,
@@ -108,6 +111,8 @@ enum PreviewCommand {
         page: PageArgs,
     },
     /// Delete a stored preview and its estimate.
+    #[command(after_help = "Example:
+  seg preview delete --workspace ws 7d1e2f3a-4b5c-4d6e-8f90-a1b2c3d4e5f6")]
     Delete {
         #[command(flatten)]
         workspace: WorkspaceArg,

@@ -35,7 +35,7 @@ enum ScheduleCommand {
         /// The display name.
         #[arg(long)]
         name: String,
-        /// A Quartz cron expression in UTC: seconds minutes hours day-of-month month day-of-week [year].
+        /// A Quartz cron expression in UTC: seconds, minutes, hours, day of month, month, day of week and an optional year.
         #[arg(long)]
         cron: String,
         /// Comma-separated definition ids, or `*` for every definition that is not inactive.
@@ -55,6 +55,9 @@ enum ScheduleCommand {
         format: Option<String>,
     },
     /// List the schedules, oldest first.
+    #[command(after_help = "Examples:
+  seg schedule list --workspace ws
+  seg schedule list --workspace ws --start 100 --limit 50 --json")]
     List {
         #[command(flatten)]
         workspace: WorkspaceArg,
@@ -69,6 +72,8 @@ enum ScheduleCommand {
         json: bool,
     },
     /// Print one schedule object.
+    #[command(after_help = "Example:
+  seg schedule get --workspace ws 5f0c1a52-3d2e-4a57-9a43-0c6f1f0b7c11")]
     Get {
         #[command(flatten)]
         workspace: WorkspaceArg,
@@ -92,6 +97,8 @@ enum ScheduleCommand {
         cron: Option<String>,
     },
     /// Delete a schedule; the jobs it started stay.
+    #[command(after_help = "Example:
+  seg schedule delete --workspace ws 5f0c1a52-3d2e-4a57-9a43-0c6f1f0b7c11")]
     Delete {
         #[command(flatten)]
         workspace: WorkspaceArg,
