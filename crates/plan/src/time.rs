@@ -87,6 +87,19 @@ pub fn day_interval(year: i64, month: i64, day: i64) -> Option<Interval> {
     unit_interval(to_micros(date.to_datetime(jiff::civil::Time::midnight()))?, TimeUnit::Day)
 }
 
+/// Returns the value of a time word used outside `occurs`: the instant itself for `now`, and
+/// the first instant of the word's interval otherwise. `None` outside the supported years.
+pub fn word_instant(word: TimeWord, now: i64) -> Option<i64> {
+    resolve_word(word, now).map(|interval| interval.start)
+}
+
+/// Returns the UTC year, month (1 to 12) and day of the month of `t`, or `None` outside the
+/// supported years.
+pub fn date_parts(t: i64) -> Option<(i64, i64, i64)> {
+    let date = to_datetime(t)?.date();
+    Some((i64::from(date.year()), i64::from(date.month()), i64::from(date.day())))
+}
+
 /// Moves `t` by `amount` units; months and longer units use calendar arithmetic, clamping the
 /// day of the month. Returns `None` outside the supported years.
 pub fn shift(t: i64, unit: TimeUnit, amount: i64) -> Option<i64> {
