@@ -140,7 +140,9 @@ pub(super) fn element_equality(lhs: Node, rhs: Node, span: Span) -> Result<Node,
     let (DataType::Struct(fields), DataType::Struct(other_fields)) = (&lhs.data_type, &rhs.data_type) else {
         return compare_nodes(Comparison::Eq, lhs, rhs, span);
     };
-    if fields.len() != other_fields.len() || fields.iter().zip(other_fields).any(|(a, b)| a.name != b.name) {
+    let same_fields = fields.len() == other_fields.len()
+        && fields.iter().all(|field| other_fields.iter().any(|other| other.name == field.name));
+    if !same_fields {
         return Err(Diagnostic::new(
             codes::TYPE_MISMATCH,
             "cannot compare objects with different fields",
