@@ -157,6 +157,28 @@ fn let_value_errors_even_unused() {
 }
 
 #[test]
+fn operands_of_and_report_every_error() {
+    let text = "person.agee > 1 and (person.nam = \"a\" or person.age = true)";
+    let Err(diagnostic) = compile(text) else { panic!("{text} compiled") };
+    assert_eq!(diagnostic.code, "E0101");
+    assert!(diagnostic.message.contains("agee"), "{}", diagnostic.message);
+    let related: Vec<&str> = diagnostic.related.iter().map(|related| related.code).collect();
+    assert_eq!(related, ["E0101", "E0201"]);
+    assert!(diagnostic.related[0].message.contains("nam"), "{}", diagnostic.related[0].message);
+    let rendered = diagnostic.render(text);
+    assert_eq!(rendered.matches("error[").count(), 3, "{rendered}");
+}
+
+#[test]
+fn chain_steps_report_every_error() {
+    let text = "chain(xEvent, timestamp, [A: WHAT(eventTyp = \"a\"), B: WHAT(valu > 1)])";
+    let Err(diagnostic) = compile(text) else { panic!("{text} compiled") };
+    assert!(diagnostic.message.contains("eventTyp"), "{}", diagnostic.message);
+    assert_eq!(diagnostic.related.len(), 1);
+    assert!(diagnostic.related[0].message.contains("valu"), "{}", diagnostic.related[0].message);
+}
+
+#[test]
 fn if_branches_unify_numbers() -> Result<(), Diagnostic> {
     let plan = compile("if(person.vip, 1, 2.5) > 2")?;
     let (lhs, _) = compare_operands(&plan.root).ok_or_else(|| missing("a comparison"))?;

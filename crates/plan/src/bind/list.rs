@@ -252,7 +252,10 @@ impl Binder {
         }
         let mut planned = Vec::with_capacity(steps.len());
         for step in steps {
-            planned.push(self.bind_chain_step(&source, order_field, step)?);
+            match self.bind_chain_step(&source, order_field, step) {
+                Ok(step) => planned.push(step),
+                Err(diagnostic) => self.errors.push(diagnostic),
+            }
         }
         let chain = ChainPlan { list: source.list, order_path: vec![order_field.text.clone()], steps: planned };
         Ok(Node { kind: NodeKind::Chain(Box::new(chain)), data_type: DataType::Bool, span })

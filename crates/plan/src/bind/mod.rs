@@ -49,9 +49,10 @@ pub mod codes {
 ///
 /// # Errors
 ///
-/// Returns the first [`Diagnostic`] found: an unknown field (with a "did you mean"), a type
-/// mismatch (with the expected and found types), an invalid constant, or a construct that is
-/// not supported yet.
+/// Returns a [`Diagnostic`]: an unknown field (with a "did you mean"), a type mismatch (with
+/// the expected and found types) or an invalid constant. The operands of `and` and `or` and
+/// the steps of a chain bind independently, so the first problem in source order is returned
+/// with the problems of the other operands in [`Diagnostic::related`].
 pub fn bind(query: &Query, schema: &Schema) -> Result<SegmentPlan, Diagnostic> {
     let (profile, unsupported) = profile_type(schema);
     let mut binder = Binder::new(profile);
@@ -67,8 +68,24 @@ pub fn bind(query: &Query, schema: &Schema) -> Result<SegmentPlan, Diagnostic> {
     if let Some(param) = query.params.first() {
         binder.variables.push((param.text.clone(), Variable::Row(0, Vec::new())));
     }
-    let root = binder.bind_predicate(&query.body)?;
-    Ok(SegmentPlan { root, dependencies: binder.dependencies })
+    let root = binder.bind_predicate(&query.body);
+    let mut errors = std::mem::take(&mut binder.errors);
+    match root {
+        Ok(root) if errors.is_empty() => return Ok(SegmentPlan { root, dependencies: binder.dependencies }),
+        Ok(_) => {}
+        Err(diagnostic) => errors.push(diagnostic),
+    }
+    Err(combine(errors))
+}
+
+/// Orders diagnostics by source position, drops repeats (a `let` value binds once per use),
+/// and returns the first with the others as related.
+fn combine(mut errors: Vec<Diagnostic>) -> Diagnostic {
+    errors.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.span.end));
+    errors.dedup();
+    let mut first = errors.remove(0);
+    first.related = errors;
+    first
 }
 
 /// Splits the schema into the profile row type and the columns PQL cannot read, with their
@@ -99,6 +116,8 @@ pub(crate) struct Binder {
     lets: Vec<LetBinding>,
     /// Segment ids read through `inSegment`.
     dependencies: Vec<String>,
+    /// Problems in operands that bind independently, reported once binding ends.
+    errors: Vec<Diagnostic>,
     /// Top-level columns left out of the profile type, with their Arrow types.
     unsupported: Vec<(String, String)>,
     /// An element scope whose bare names fall back to profile fields when the element has no
@@ -113,6 +132,7 @@ impl Binder {
             implicit: vec![0],
             variables: Vec::new(),
             lets: Vec::new(),
+            errors: Vec::new(),
             dependencies: Vec::new(),
             unsupported: Vec::new(),
             profile_fallback: None,
@@ -333,7 +353,14 @@ impl Binder {
     fn bind_logical(&mut self, op: BinaryOp, lhs: &Expr, rhs: &Expr, span: Span) -> Result<Node, Diagnostic> {
         let mut operands = Vec::new();
         for side in [lhs, rhs] {
-            let node = self.bind_predicate(side)?;
+            let node = match self.bind_predicate(side) {
+                Ok(node) => node,
+                Err(diagnostic) => {
+                    // The other operand binds on its own, so keep its problems too.
+                    self.errors.push(diagnostic);
+                    literal_node(&Literal::Bool(false), side.span)
+                }
+            };
             match (op, node.kind) {
                 (BinaryOp::And, NodeKind::And(inner)) | (BinaryOp::Or, NodeKind::Or(inner)) => operands.extend(inner),
                 (_, kind) => operands.push(Node { kind, ..node }),
