@@ -35,7 +35,7 @@ impl<'p> BatchEvaluator<'p> {
                 let condition = self.predicate(condition)?;
                 let then = self.array(then)?;
                 let otherwise = self.array(otherwise)?;
-                let (then, otherwise) = align(then, otherwise);
+                let (then, otherwise) = align(then, otherwise)?;
                 Ok(zip(&condition, &then, &otherwise)?)
             }
             NodeKind::TimeValue(word) => {
@@ -188,20 +188,23 @@ fn element_type(list: &Node) -> seg_plan::DataType {
     list.data_type.element().cloned().unwrap_or(seg_plan::DataType::Null)
 }
 
-/// Gives two branch arrays one Arrow type when one of them is all null.
-fn align(then: ArrayRef, otherwise: ArrayRef) -> (ArrayRef, ArrayRef) {
+/// Gives two branch arrays one Arrow type: an all-null branch takes the other's type, and
+/// otherwise the else branch is cast, which only changes names such as a timestamp's time zone
+/// spelling (`UTC` or `+00:00`) or a list's field.
+fn align(then: ArrayRef, otherwise: ArrayRef) -> Result<(ArrayRef, ArrayRef), EvalError> {
     if then.data_type() == otherwise.data_type() {
-        return (then, otherwise);
+        return Ok((then, otherwise));
     }
     if otherwise.null_count() == otherwise.len() {
         let len = otherwise.len();
-        return (then.clone(), new_null_array(then.data_type(), len));
+        return Ok((then.clone(), new_null_array(then.data_type(), len)));
     }
     if then.null_count() == then.len() {
         let len = then.len();
-        return (new_null_array(otherwise.data_type(), len), otherwise);
+        return Ok((new_null_array(otherwise.data_type(), len), otherwise));
     }
-    (then, otherwise)
+    let otherwise = cast(&otherwise, then.data_type())?;
+    Ok((then, otherwise))
 }
 
 /// Builds a list array from element values and offsets, with the field type of the values.
