@@ -34,17 +34,32 @@ impl Binder {
                 let index = self.let_index(expr).unwrap_or_default();
                 self.with_let(index, |binder, value| binder.bind_list(value))
             }
-            _ => {
-                let mut list = self.bind_expr(expr)?;
-                if matches!(list.data_type, DataType::Map(_)) {
-                    list = super::values::map_list(list, MapPart::Entries, expr.span);
+            ExprKind::Field { .. } => {
+                // A projection through two or more arrays is one flat array, as in aggregates.
+                if let Some(projection) = self.projection(expr)?
+                    && self.crosses_inner_array(&projection)
+                {
+                    let list = self.projection_value(projection, expr.span)?;
+                    let element = list.data_type.element().cloned().unwrap_or(DataType::Null);
+                    return Ok(ListSource { list, filters: Vec::new(), element });
                 }
-                let Some(element) = list.data_type.element().cloned() else {
-                    return Err(type_mismatch("an array", &list.data_type, list.span));
-                };
-                Ok(ListSource { list, filters: Vec::new(), element })
+                self.bind_value_list(expr)
             }
+            _ => self.bind_value_list(expr),
         }
+    }
+
+    /// Binds an expression whose value is an array, or a map read as its entries.
+    fn bind_value_list(&mut self, expr: &Expr) -> Result<ListSource, Diagnostic> {
+        let mut list = self.bind_expr(expr)?;
+        if matches!(list.data_type, DataType::Map(_)) {
+            list = super::values::map_list(list, MapPart::Entries, expr.span);
+        }
+        let Some(element) = list.data_type.element().cloned() else {
+            return Err(type_mismatch("an array", &list.data_type, list.span)
+                .with_help("filters, quantifiers and list methods apply to arrays; test a single value with a comparison"));
+        };
+        Ok(ListSource { list, filters: Vec::new(), element })
     }
 
     /// Runs `bind` with a child scope of `element` rows open. With `implicit`, bare names in
@@ -244,7 +259,10 @@ impl Binder {
         };
         match fields.iter().find(|field| field.name == order_field.text) {
             Some(field) if field.data_type == DataType::Timestamp => {}
-            Some(field) => return Err(type_mismatch("a timestamp field", &field.data_type, order_field.span)),
+            Some(field) => {
+                return Err(type_mismatch("a timestamp field", &field.data_type, order_field.span)
+                    .with_help("order the chain by a timestamp field of the events, e.g. `timestamp`"));
+            }
             None => return Err(super::unknown_field(order_field, &source.list, fields)),
         }
         if steps.is_empty() {

@@ -107,7 +107,8 @@ impl Binder {
             return Err(argument_count("matches", 1, args.len(), span));
         };
         let ExprKind::Literal(Literal::String(source)) = &pattern.kind else {
-            return Err(Diagnostic::new(codes::NOT_CONSTANT, "the pattern must be a string literal", pattern.span));
+            return Err(Diagnostic::new(codes::NOT_CONSTANT, "the pattern must be a string literal", pattern.span)
+                .with_help("write the pattern in double quotes, e.g. `\"^J.*n$\"`"));
         };
         let regex = compile_regex(source, pattern.span)?;
         self.bind_any_element(receiver, span, &mut |_, value| {
@@ -219,7 +220,8 @@ fn string_arguments(name: &Name, args: &[Expr], span: Span) -> Result<(Vec<Strin
             ExprKind::Literal(Literal::String(text)) => patterns.push(text.clone()),
             ExprKind::Literal(Literal::Bool(flag)) if index + 1 == args.len() && index > 0 => case_sensitive = *flag,
             ExprKind::Literal(Literal::Bool(_)) => {
-                return Err(Diagnostic::new(codes::NOT_CONSTANT, "the case flag must be the last argument", arg.span));
+                return Err(Diagnostic::new(codes::NOT_CONSTANT, "the case flag must be the last argument", arg.span)
+                    .with_help("write the strings first, then `true` or `false`, e.g. `name.equals(\"a\", \"b\", false)`"));
             }
             _ => {
                 // TODO: accept any string-valued expression here, as the language allows;

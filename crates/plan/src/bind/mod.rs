@@ -401,9 +401,13 @@ impl Binder {
                 let known = ["inSegment", "date", "if", "mapEntry", "currentMonth", "currentYear", "currentDayOfMonth"];
                 let mut diagnostic =
                     Diagnostic::new(codes::UNKNOWN_FUNCTION, format!("unknown function `{}`", name.text), name.span);
-                if let Some(suggestion) = did_you_mean(&name.text, known) {
-                    diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
-                }
+                diagnostic = match did_you_mean(&name.text, known) {
+                    Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
+                    None => diagnostic.with_help(format!(
+                        "the PQL functions are {}; call a method on a value with `value.name(...)`",
+                        known.join(", ")
+                    )),
+                };
                 Err(diagnostic)
             }
         }

@@ -256,7 +256,9 @@ fn pattern_node(op: BinaryOp, value: Node, pattern: &Expr, span: Span) -> Result
         return Err(type_mismatch("a string", &value.data_type, value.span));
     }
     let ExprKind::Literal(Literal::String(source)) = &pattern.kind else {
-        return Err(Diagnostic::new(codes::NOT_CONSTANT, "the pattern must be a string literal", pattern.span));
+        let example = if op == BinaryOp::Like { "\"John%\"" } else { "\"^J.*n$\"" };
+        return Err(Diagnostic::new(codes::NOT_CONSTANT, "the pattern must be a string literal", pattern.span)
+            .with_help(format!("write the pattern in double quotes, e.g. `{example}`")));
     };
     let regex = if op == BinaryOp::Like { like_regex(source, pattern.span)? } else { compile_regex(source, pattern.span)? };
     Ok(regex_node(value, regex, source.clone(), span))

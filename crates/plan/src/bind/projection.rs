@@ -189,8 +189,7 @@ impl Binder {
     ///
     /// # Errors
     ///
-    /// Besides binding and type errors, rejects `average` over a projection that crosses more
-    /// than one array as not supported yet.
+    /// Returns the binding and type errors of the projection and the aggregate.
     pub(super) fn bind_projection_aggregate(
         &mut self,
         receiver: &Expr,

@@ -194,7 +194,8 @@ impl Binder {
             _ => return Err(argument_count("regexGroup", 2, args.len(), span).with_help("write `regexGroup(\"pattern\", 1)`")),
         };
         let ExprKind::Literal(Literal::String(source)) = &pattern.kind else {
-            return Err(Diagnostic::new(codes::NOT_CONSTANT, "the pattern must be a string literal", pattern.span));
+            return Err(Diagnostic::new(codes::NOT_CONSTANT, "the pattern must be a string literal", pattern.span)
+                .with_help("write the pattern in double quotes, e.g. `\"^J.*n$\"`"));
         };
         let regex = compile_regex(source, pattern.span)?;
         let groups = regex.captures_len() - 1;
@@ -210,7 +211,10 @@ impl Binder {
                     )
                     .with_help("use 0 for the whole match or the number of a group from 1"));
                 }
-                _ => return Err(Diagnostic::new(codes::NOT_CONSTANT, "the group index must be an integer literal", arg.span)),
+                _ => {
+                    return Err(Diagnostic::new(codes::NOT_CONSTANT, "the group index must be an integer literal", arg.span)
+                        .with_help("write the group number, e.g. `regexGroup(\"@(\\\\w+)\", 1)`"));
+                }
             },
         };
         let value = self.bind_expr(receiver)?;
@@ -353,7 +357,8 @@ impl Binder {
         let count = match constant(count) {
             Some(Scalar::Int(count)) if count >= 0 => count as u64,
             _ => {
-                return Err(Diagnostic::new(codes::NOT_CONSTANT, format!("the count of `{}` must be a non-negative integer literal", name.text), count.span));
+                return Err(Diagnostic::new(codes::NOT_CONSTANT, format!("the count of `{}` must be a non-negative integer literal", name.text), count.span)
+                    .with_help(format!("write the count as a number, e.g. `{}(price, 5)`", name.text)));
             }
         };
         let source = self.bind_list(receiver)?;
