@@ -278,3 +278,59 @@ fn binder_messages_are_pinned() {
     }
     assert!(failures.is_empty(), "{} of {} diagnostics differ:\n{}", failures.len(), CASES.len(), failures.join("\n"));
 }
+
+/// Binds a parsed definition after `edit` changed its tree, for the checks that text and
+/// pql/json reject before the binder, but a tree built through the library API can reach.
+fn bind_edited(text: &str, edit: impl FnOnce(&mut seg_pql::ast::ExprKind)) -> seg_pql::Diagnostic {
+    let mut query = seg_pql::parse(text).unwrap_or_else(|error| panic!("{text:?} does not parse: {}", error.message));
+    edit(&mut query.body.kind);
+    match bind(&query, &schema()) {
+        Ok(_) => panic!("the edited tree of {text:?} compiled"),
+        Err(diagnostic) => diagnostic,
+    }
+}
+
+#[test]
+fn chain_without_steps_rejected() {
+    let diagnostic = bind_edited(r#"chain(xEvent, timestamp, [A: WHAT(eventType = "a")])"#, |kind| {
+        if let seg_pql::ast::ExprKind::Chain { steps, .. } = kind {
+            steps.clear();
+        }
+    });
+    assert_eq!(diagnostic.code, "E0202");
+    assert_eq!(diagnostic.message, "a chain needs at least one step");
+}
+
+#[test]
+fn chain_count_zero_rejected() {
+    let diagnostic = bind_edited(r#"chain(xEvent, timestamp, [A: WHAT(eventType = "a") COUNT(1)])"#, |kind| {
+        if let seg_pql::ast::ExprKind::Chain { steps, .. } = kind {
+            steps[0].count = Some(0);
+        }
+    });
+    assert_eq!(diagnostic.code, "E0201");
+    assert_eq!(diagnostic.message, "`COUNT(0)` matches no event");
+}
+
+#[test]
+fn quantifier_without_bindings_rejected() {
+    let diagnostic = bind_edited(r#"exists E from xEvent where E.eventType = "a""#, |kind| {
+        if let seg_pql::ast::ExprKind::Quantifier { bindings, .. } = kind {
+            bindings.clear();
+        }
+    });
+    assert_eq!(diagnostic.code, "E0202");
+    assert_eq!(diagnostic.message, "a comprehension needs at least one binding");
+}
+
+#[test]
+fn occurs_from_without_distance_rejected() {
+    let diagnostic = bind_edited("person.birth occurs before today", |kind| {
+        if let seg_pql::ast::ExprKind::Occurs { tail: seg_pql::ast::OccursTail::Direction { direction, .. }, .. } = kind {
+            *direction = seg_pql::ast::Direction::From;
+        }
+    });
+    assert_eq!(diagnostic.code, "E0201");
+    assert_eq!(diagnostic.message, "`occurs from` needs a distance");
+    assert_eq!(diagnostic.help.as_deref(), Some("write a window such as `occurs <= 3 days from date(2024, 5, 1)`"));
+}
