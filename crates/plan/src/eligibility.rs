@@ -253,7 +253,7 @@ impl Walker {
             NodeKind::Occurs { subject, condition } => {
                 self.visit(subject, context);
                 for reference in time_refs(condition) {
-                    if let TimeRef::Instant(instant) = reference {
+                    if let TimeRef::Instant(instant) | TimeRef::DayOf(instant) = reference {
                         self.visit(instant, context);
                     }
                 }
@@ -284,6 +284,44 @@ impl Walker {
                 chain.steps.iter().for_each(|step| self.visit(&step.condition, inner));
             }
             NodeKind::InSegment(id) => self.in_segments.push((id.clone(), node.span)),
+            NodeKind::TimeValue(_) => {}
+            NodeKind::If { condition, then, otherwise } => {
+                // Either branch may decide the value, so both count as reads.
+                for child in [condition, then, otherwise] {
+                    self.visit(child, context);
+                }
+            }
+            NodeKind::MakeDate { year, month, day } => {
+                for child in [year, month, day] {
+                    self.visit(child, context);
+                }
+            }
+            NodeKind::MapGet { map: lhs, key: rhs } | NodeKind::ListEquals { lhs, rhs, .. } => {
+                self.visit(lhs, context);
+                self.visit(rhs, context);
+            }
+            NodeKind::DatePart { value, .. }
+            | NodeKind::RegexGroup { value, .. }
+            | NodeKind::MapList { map: value, .. }
+            | NodeKind::ToMap(value)
+            | NodeKind::Field { value, .. }
+            | NodeKind::Distinct(value)
+            | NodeKind::Flatten(value) => self.visit(value, context),
+            NodeKind::Object(fields) => fields.iter().for_each(|(_, value)| self.visit(value, context)),
+            NodeKind::Array(elements) => elements.iter().for_each(|element| self.visit(element, context)),
+            NodeKind::ListMap { list, filters, element }
+            | NodeKind::ListTop { list, filters, key: element, .. }
+            | NodeKind::GroupBy { list, filters, key: element } => {
+                let inner = Context { depth: context.depth + 1, ..context };
+                if is_event_list(list) {
+                    let lookback = filters_window(filters, inner.depth);
+                    self.push_event(lookback, context.negated, 1, false, node.span);
+                } else {
+                    self.visit(list, context);
+                }
+                filters.iter().for_each(|filter| self.visit(filter, inner));
+                self.visit(element, inner);
+            }
         }
     }
 

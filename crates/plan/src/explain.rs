@@ -8,7 +8,9 @@ use std::fmt::Write as _;
 
 use seg_pql::ast::{Direction, TimeUnit, TimeWord};
 
-use crate::plan::{ArithmeticOp, ListFunction, Node, NodeKind, SegmentPlan, StringOp, TimeCondition, TimeRef};
+use crate::plan::{
+    ArithmeticOp, DatePart, ListFunction, MapPart, Node, NodeKind, SegmentPlan, StringOp, TimeCondition, TimeRef,
+};
 use crate::types::Scalar;
 
 /// Renders the plan as an indented tree, two spaces per level, ending with a newline.
@@ -119,6 +121,96 @@ fn write_node(out: &mut String, node: &Node, depth: usize, label: &str) {
             }
         }
         NodeKind::InSegment(id) => line(out, depth, label, &typed(format!("InSegment {id:?}"))),
+        NodeKind::If { condition, then, otherwise } => {
+            line(out, depth, label, &typed("If".to_string()));
+            write_node(out, condition, depth + 1, "condition: ");
+            write_node(out, then, depth + 1, "then: ");
+            write_node(out, otherwise, depth + 1, "else: ");
+        }
+        NodeKind::TimeValue(word) => line(out, depth, label, &typed(format!("Time {}", time_word(*word)))),
+        NodeKind::DatePart { part, value } => {
+            let name = match part {
+                DatePart::Year => "year",
+                DatePart::Month => "month",
+                DatePart::DayOfMonth => "day of month",
+            };
+            line(out, depth, label, &typed(format!("DatePart {name}")));
+            write_node(out, value, depth + 1, "");
+        }
+        NodeKind::MakeDate { year, month, day } => {
+            line(out, depth, label, &typed("Date".to_string()));
+            write_node(out, year, depth + 1, "year: ");
+            write_node(out, month, depth + 1, "month: ");
+            write_node(out, day, depth + 1, "day: ");
+        }
+        NodeKind::RegexGroup { value, source, group, .. } => {
+            line(out, depth, label, &typed(format!("RegexGroup {source:?} group {group}")));
+            write_node(out, value, depth + 1, "");
+        }
+        NodeKind::MapGet { map, key } => {
+            line(out, depth, label, &typed("MapGet".to_string()));
+            write_node(out, map, depth + 1, "map: ");
+            write_node(out, key, depth + 1, "key: ");
+        }
+        NodeKind::MapList { map, part } => {
+            let name = match part {
+                MapPart::Keys => "keys",
+                MapPart::Values => "values",
+                MapPart::Entries => "entries",
+            };
+            line(out, depth, label, &typed(format!("MapList {name}")));
+            write_node(out, map, depth + 1, "");
+        }
+        NodeKind::ToMap(list) => {
+            line(out, depth, label, &typed("ToMap".to_string()));
+            write_node(out, list, depth + 1, "");
+        }
+        NodeKind::Object(fields) => {
+            line(out, depth, label, &typed("Object".to_string()));
+            for (name, value) in fields {
+                write_node(out, value, depth + 1, &format!("{name:?}: "));
+            }
+        }
+        NodeKind::Field { value, name } => {
+            line(out, depth, label, &typed(format!("Field {name:?}")));
+            write_node(out, value, depth + 1, "");
+        }
+        NodeKind::ListMap { list, filters, element } => {
+            line(out, depth, label, &typed("ListMap".to_string()));
+            write_node(out, list, depth + 1, "list: ");
+            filters.iter().for_each(|filter| write_node(out, filter, depth + 1, "filter: "));
+            write_node(out, element, depth + 1, "element: ");
+        }
+        NodeKind::ListTop { list, filters, key, count, descending } => {
+            let name = if *descending { "topN" } else { "bottomN" };
+            line(out, depth, label, &typed(format!("ListTop {name} {count}")));
+            write_node(out, list, depth + 1, "list: ");
+            filters.iter().for_each(|filter| write_node(out, filter, depth + 1, "filter: "));
+            write_node(out, key, depth + 1, "key: ");
+        }
+        NodeKind::Distinct(list) => {
+            line(out, depth, label, &typed("Distinct".to_string()));
+            write_node(out, list, depth + 1, "");
+        }
+        NodeKind::GroupBy { list, filters, key } => {
+            line(out, depth, label, &typed("GroupBy".to_string()));
+            write_node(out, list, depth + 1, "list: ");
+            filters.iter().for_each(|filter| write_node(out, filter, depth + 1, "filter: "));
+            write_node(out, key, depth + 1, "key: ");
+        }
+        NodeKind::Flatten(list) => {
+            line(out, depth, label, &typed("Flatten".to_string()));
+            write_node(out, list, depth + 1, "");
+        }
+        NodeKind::Array(elements) => {
+            line(out, depth, label, &typed("Array".to_string()));
+            elements.iter().for_each(|element| write_node(out, element, depth + 1, ""));
+        }
+        NodeKind::ListEquals { lhs, rhs, negated } => {
+            line(out, depth, label, &typed(if *negated { "ListNotEquals" } else { "ListEquals" }.to_string()));
+            write_node(out, lhs, depth + 1, "");
+            write_node(out, rhs, depth + 1, "");
+        }
     }
 }
 
@@ -190,12 +282,15 @@ fn instant_references(condition: &TimeCondition) -> Vec<(&'static str, &Node)> {
         TimeCondition::Offset { reference: TimeRef::Instant(node), .. }
         | TimeCondition::Direction { reference: TimeRef::Instant(node), .. }
         | TimeCondition::On(TimeRef::Instant(node)) => vec![("instant: ", &**node)],
+        TimeCondition::Offset { reference: TimeRef::DayOf(node), .. }
+        | TimeCondition::Direction { reference: TimeRef::DayOf(node), .. }
+        | TimeCondition::On(TimeRef::DayOf(node)) => vec![("day of: ", &**node)],
         TimeCondition::Between(start, end) => {
             let mut references = Vec::new();
-            if let TimeRef::Instant(node) = start {
+            if let TimeRef::Instant(node) | TimeRef::DayOf(node) = start {
                 references.push(("start: ", &**node));
             }
-            if let TimeRef::Instant(node) = end {
+            if let TimeRef::Instant(node) | TimeRef::DayOf(node) = end {
                 references.push(("end: ", &**node));
             }
             references
@@ -209,6 +304,7 @@ fn time_ref(reference: &TimeRef, placeholder: &str) -> String {
         TimeRef::Word(word) => time_word(*word),
         TimeRef::Day { year, month, day } => format!("date({year}, {month}, {day})"),
         TimeRef::Instant(_) => placeholder.to_string(),
+        TimeRef::DayOf(_) => format!("day of {placeholder}"),
     }
 }
 

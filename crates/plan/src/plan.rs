@@ -153,6 +153,152 @@ pub enum NodeKind {
     Chain(Box<ChainPlan>),
     /// `inSegment("id")`: whether the profile qualifies for another segment of the same job.
     InSegment(String),
+    /// `if(condition, then, otherwise)`: `then` where the predicate holds, else `otherwise`.
+    /// Both branches have the node's type; a null condition picks `otherwise`.
+    If {
+        /// A predicate.
+        condition: Box<Node>,
+        /// The value where the condition holds.
+        then: Box<Node>,
+        /// The value elsewhere.
+        otherwise: Box<Node>,
+    },
+    /// A time word as a timestamp: `now` is the evaluation instant, every other word the first
+    /// instant of its interval (`today` is today's UTC midnight). Null when the interval falls
+    /// outside the supported calendar.
+    TimeValue(TimeWord),
+    /// A calendar field of a timestamp in UTC, as `Int`; null on null.
+    DatePart {
+        /// The field.
+        part: DatePart,
+        /// A timestamp value.
+        value: Box<Node>,
+    },
+    /// `date(year, month, day)` with computed integer arguments: that day's UTC midnight. Null
+    /// when an argument is null or the three do not name a calendar day.
+    MakeDate {
+        /// The year.
+        year: Box<Node>,
+        /// The month, 1 to 12.
+        month: Box<Node>,
+        /// The day of the month.
+        day: Box<Node>,
+    },
+    /// `regexGroup`: the text of capture group `group` in the first match; null when the
+    /// value is null, nothing matches, or the group takes no part in the match.
+    RegexGroup {
+        /// The searched string.
+        value: Box<Node>,
+        /// The compiled expression.
+        regex: Regex,
+        /// The pattern as written.
+        source: String,
+        /// The group index; 0 is the whole match.
+        group: usize,
+    },
+    /// The value of a map entry; null when the map or key is null or the key is absent.
+    MapGet {
+        /// A map value.
+        map: Box<Node>,
+        /// A string key.
+        key: Box<Node>,
+    },
+    /// The keys, values or entries of a map as a list, in stored order; null on a null map.
+    MapList {
+        /// A map value.
+        map: Box<Node>,
+        /// Which part of each entry the list holds.
+        part: MapPart,
+    },
+    /// A list of `{key, value}` objects turned into a map, as `mapEntry` results are. A null
+    /// list gives a null map, and entries with a null key are left out.
+    ToMap(Box<Node>),
+    /// An object literal: a struct with these fields, never null.
+    Object(Vec<(String, Node)>),
+    /// Reads field `name` of a computed object; null when the object is null.
+    Field {
+        /// A struct value.
+        value: Box<Node>,
+        /// The field name.
+        name: String,
+    },
+    /// The elements of a list that pass `filters`, each replaced by the value of `element`
+    /// evaluated in the child scope, in list order: `filter`, `map` and `select`. A null list
+    /// gives a null list.
+    ListMap {
+        /// A node of list type in the current scope.
+        list: Box<Node>,
+        /// Element predicates, all of which an element must satisfy to be kept.
+        filters: Vec<Node>,
+        /// The value each kept element becomes.
+        element: Box<Node>,
+    },
+    /// `topN` and `bottomN`: the `count` elements with the largest (`descending`) or smallest
+    /// `key`, in that order; ties keep list order, and elements whose key is null are left
+    /// out. A null list gives a null list.
+    ListTop {
+        /// A node of list type in the current scope.
+        list: Box<Node>,
+        /// Element predicates applied before sorting.
+        filters: Vec<Node>,
+        /// The sort key, evaluated in the child scope; numbers, strings or timestamps.
+        key: Box<Node>,
+        /// How many elements to keep at most.
+        count: u64,
+        /// True for `topN` (largest first).
+        descending: bool,
+    },
+    /// `distinct()`: the distinct non-null elements of a list of scalars, in order of first
+    /// occurrence; equality is that of `=`. A null list gives a null list.
+    Distinct(Box<Node>),
+    /// `groupBy`: a map from each distinct non-null key (as text) to the list of elements with
+    /// that key, keys in order of first occurrence. A null list gives a null map.
+    GroupBy {
+        /// A node of list type in the current scope.
+        list: Box<Node>,
+        /// Element predicates applied before grouping.
+        filters: Vec<Node>,
+        /// The group key, a string evaluated in the child scope.
+        key: Box<Node>,
+    },
+    /// The elements of a list of lists, concatenated in order; a null inner list adds no
+    /// elements, and a null outer list gives a null list.
+    Flatten(Box<Node>),
+    /// An array literal: a list of the element values, never null.
+    Array(Vec<Node>),
+    /// Whole-list equality: true when both lists are not null, have the same length and their
+    /// elements are pairwise equal under `=` (so a null element equals nothing). With
+    /// `negated`, true when both are not null and they differ.
+    ListEquals {
+        /// A list of scalars.
+        lhs: Box<Node>,
+        /// A list of the same element type.
+        rhs: Box<Node>,
+        /// True for `!=`.
+        negated: bool,
+    },
+}
+
+/// A calendar field of a timestamp.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DatePart {
+    /// The year.
+    Year,
+    /// The month, 1 to 12.
+    Month,
+    /// The day of the month, 1 to 31.
+    DayOfMonth,
+}
+
+/// The part of each map entry that [`NodeKind::MapList`] lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapPart {
+    /// The keys, as strings.
+    Keys,
+    /// The values.
+    Values,
+    /// `{key, value}` objects.
+    Entries,
 }
 
 /// Arithmetic operators.
@@ -280,4 +426,7 @@ pub enum TimeRef {
     },
     /// A timestamp-valued node, read per row: the instant itself.
     Instant(Box<Node>),
+    /// A timestamp-valued node, read per row: the UTC day that contains it, as `date(...)`
+    /// with computed arguments is.
+    DayOf(Box<Node>),
 }

@@ -9,11 +9,18 @@
 //! 31 March is 28 or 29 February.
 
 use jiff::civil::{Date, DateTime, Weekday};
-use jiff::tz::TimeZone;
-use jiff::{Span as JiffSpan, Timestamp};
+use jiff::{SignedDuration, Span as JiffSpan};
 use seg_pql::ast::{Comparison, Direction, TimeUnit, TimeWord};
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+/// The first instant after the supported calendar, 10000-01-01T00:00:00Z. It ends the
+/// intervals of the last day, month, year and longer units of year 9999, whose calendar end
+/// lies outside the years that calendar arithmetic supports.
+const END_OF_CALENDAR: i64 = 253_402_300_800_000_000;
+
+/// 1970-01-01T00:00:00, the civil time that instant 0 stands for in UTC.
+const EPOCH: DateTime = DateTime::constant(1970, 1, 1, 0, 0, 0, 0);
 
 /// A time reference resolved to microseconds: the interval `[start, end)` and its anchor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +94,19 @@ pub fn day_interval(year: i64, month: i64, day: i64) -> Option<Interval> {
     unit_interval(to_micros(date.to_datetime(jiff::civil::Time::midnight()))?, TimeUnit::Day)
 }
 
+/// Returns the value of a time word used outside `occurs`: the instant itself for `now`, and
+/// the first instant of the word's interval otherwise. `None` outside the supported years.
+pub fn word_instant(word: TimeWord, now: i64) -> Option<i64> {
+    resolve_word(word, now).map(|interval| interval.start)
+}
+
+/// Returns the UTC year, month (1 to 12) and day of the month of `t`, or `None` outside the
+/// supported years.
+pub fn date_parts(t: i64) -> Option<(i64, i64, i64)> {
+    let date = to_datetime(t)?.date();
+    Some((i64::from(date.year()), i64::from(date.month()), i64::from(date.day())))
+}
+
 /// Moves `t` by `amount` units; months and longer units use calendar arithmetic, clamping the
 /// day of the month. Returns `None` outside the supported years.
 pub fn shift(t: i64, unit: TimeUnit, amount: i64) -> Option<i64> {
@@ -141,22 +161,25 @@ fn start_of_year_part(year: i16, month: i8) -> Option<i64> {
     to_micros(date.to_datetime(jiff::civil::Time::midnight()))
 }
 
+/// Returns the unit-long interval that starts at `start`. Moving forward from a valid start
+/// fails only past year 9999, so such an interval ends at [`END_OF_CALENDAR`].
 fn unit_interval(start: i64, unit: TimeUnit) -> Option<Interval> {
-    Some(Interval { start, end: shift(start, unit, 1)?, anchor: start })
+    let end = shift(start, unit, 1).unwrap_or(END_OF_CALENDAR);
+    Some(Interval { start, end, anchor: start })
 }
 
+/// Converts microseconds since the epoch to UTC civil time. The conversion is civil
+/// arithmetic rather than a `jiff::Timestamp`, whose range stops a day short of 9999-12-31.
 fn to_datetime(t: i64) -> Option<DateTime> {
-    let timestamp = Timestamp::from_microsecond(t).ok()?;
-    Some(TimeZone::UTC.to_datetime(timestamp))
+    EPOCH.checked_add(SignedDuration::from_micros(t)).ok()
 }
 
 fn to_micros(datetime: DateTime) -> Option<i64> {
-    let timestamp = TimeZone::UTC.to_timestamp(datetime).ok()?;
-    i64::try_from(timestamp.as_microsecond()).ok()
+    i64::try_from(datetime.duration_since(EPOCH).as_micros()).ok()
 }
 
 fn in_calendar_range(t: i64) -> bool {
-    Timestamp::from_microsecond(t).is_ok()
+    to_datetime(t).is_some()
 }
 
 /// Returns the instants accepted by `occurs [on] R`, which is the interval of `R`.
@@ -255,7 +278,7 @@ mod tests {
     use super::*;
 
     fn at(text: &str) -> i64 {
-        let timestamp: Timestamp = text.parse().unwrap_or_else(|e| panic!("bad test time {text}: {e}"));
+        let timestamp: jiff::Timestamp = text.parse().unwrap_or_else(|e| panic!("bad test time {text}: {e}"));
         i64::try_from(timestamp.as_microsecond()).unwrap_or(i64::MAX)
     }
 
@@ -322,6 +345,24 @@ mod tests {
     #[test]
     fn invalid_date_has_no_interval() {
         assert_eq!(day_interval(2019, 2, 29), None);
+    }
+
+    #[test]
+    fn last_calendar_day_ends_at_year_10000() {
+        let interval = day_interval(9999, 12, 31).map(|interval| (interval.start, interval.end));
+        assert_eq!(interval, Some((END_OF_CALENDAR - MICROS_PER_DAY, END_OF_CALENDAR)));
+    }
+
+    #[test]
+    fn this_millennium_in_year_9999_ends_at_year_10000() {
+        let interval = resolve_word(TimeWord::This(TimeUnit::Millennium), at("9999-06-01T00:00:00Z"));
+        assert_eq!(interval.map(|interval| interval.end), Some(END_OF_CALENDAR));
+    }
+
+    #[test]
+    fn first_calendar_day_is_valid() {
+        let interval = day_interval(-9999, 1, 1).map(|interval| interval.end - interval.start);
+        assert_eq!(interval, Some(MICROS_PER_DAY));
         assert!(day_interval(2020, 2, 29).is_some());
     }
 }

@@ -134,9 +134,83 @@ fn in_segment_collects_dependencies() -> Result<(), Diagnostic> {
 }
 
 #[test]
-fn let_is_not_supported_yet() {
-    let rendered = error("let x = 1 in x = 1");
-    assert!(rendered.starts_with("error[E0900]: not supported yet: `let`"), "{rendered}");
+fn let_value_is_inlined() -> Result<(), Diagnostic> {
+    let plan = compile("let x = person.age + 1 in x > 3")?;
+    let (lhs, _) = compare_operands(&plan.root).ok_or_else(|| missing("a comparison"))?;
+    assert!(matches!(lhs.kind, NodeKind::Arithmetic { .. }), "{:?}", lhs.kind);
+    Ok(())
+}
+
+#[test]
+fn let_inside_filter_reads_profile() -> Result<(), Diagnostic> {
+    // `n` is written at the profile, so inside the filter it still reads scope 0.
+    let plan = compile("let n = person.name in xEvent[eventType = n]")?;
+    let text = format!("{:?}", plan.root);
+    assert!(text.contains("Column { scope: 0, path: [\"person\", \"name\"] }"), "{text}");
+    Ok(())
+}
+
+#[test]
+fn let_value_errors_even_unused() {
+    let rendered = error("let x = person.agee in true");
+    assert!(rendered.starts_with("error[E0101]: unknown field `agee`"), "{rendered}");
+}
+
+#[test]
+fn operands_of_and_report_every_error() {
+    let text = "person.agee > 1 and (person.nam = \"a\" or person.age = true)";
+    let Err(diagnostic) = compile(text) else { panic!("{text} compiled") };
+    assert_eq!(diagnostic.code, "E0101");
+    assert!(diagnostic.message.contains("agee"), "{}", diagnostic.message);
+    let related: Vec<&str> = diagnostic.related.iter().map(|related| related.code).collect();
+    assert_eq!(related, ["E0101", "E0201"]);
+    assert!(diagnostic.related[0].message.contains("nam"), "{}", diagnostic.related[0].message);
+    let rendered = diagnostic.render(text);
+    assert_eq!(rendered.matches("error[").count(), 3, "{rendered}");
+}
+
+#[test]
+fn chain_steps_report_every_error() {
+    let text = "chain(xEvent, timestamp, [A: WHAT(eventTyp = \"a\"), B: WHAT(valu > 1)])";
+    let Err(diagnostic) = compile(text) else { panic!("{text} compiled") };
+    assert!(diagnostic.message.contains("eventTyp"), "{}", diagnostic.message);
+    assert_eq!(diagnostic.related.len(), 1);
+    assert!(diagnostic.related[0].message.contains("valu"), "{}", diagnostic.related[0].message);
+}
+
+#[test]
+fn if_branches_unify_numbers() -> Result<(), Diagnostic> {
+    let plan = compile("if(person.vip, 1, 2.5) > 2")?;
+    let (lhs, _) = compare_operands(&plan.root).ok_or_else(|| missing("a comparison"))?;
+    assert_eq!(lhs.data_type, DataType::Double);
+    Ok(())
+}
+
+#[test]
+fn if_branches_of_other_types_rejected() {
+    let rendered = error("if(person.vip, 1, \"a\") = 1");
+    assert!(rendered.starts_with("error[E0201]: the branches of `if` have different types: integer and string"), "{rendered}");
+}
+
+#[test]
+fn lambda_outside_method_rejected() {
+    let rendered = error("person.age = ((E) => 1)");
+    assert!(rendered.starts_with("error[E0105]: a lambda is only allowed as the argument of a method"), "{rendered}");
+}
+
+#[test]
+fn regex_group_index_checked() {
+    let rendered = error("person.name.regexGroup(\"a(b)\", 2) = \"b\"");
+    assert!(rendered.starts_with("error[E0205]: group 2 does not exist: the pattern \"a(b)\" has 1 capture groups"), "{rendered}");
+}
+
+#[test]
+fn date_with_computed_year_is_timestamp() -> Result<(), Diagnostic> {
+    let plan = compile("xEvent[timestamp occurs on date(currentYear() - 1, 10, 1)]")?;
+    let text = format!("{:?}", plan.root);
+    assert!(text.contains("DayOf"), "{text}");
+    assert!(text.contains("MakeDate"), "{text}");
+    Ok(())
 }
 
 #[test]
@@ -306,9 +380,13 @@ fn projection_count_across_two_arrays_sums_counts() -> Result<(), Diagnostic> {
 }
 
 #[test]
-fn projection_average_across_two_arrays_rejected() {
-    let rendered = error("xEvent.productListItems.quantity.average() > 1");
-    assert!(rendered.starts_with("error[E0900]: not supported yet: `average` over a field read through more"), "{rendered}");
+fn projection_average_across_two_arrays_flattens() -> Result<(), Diagnostic> {
+    let plan = compile("xEvent.productListItems.quantity.average() > 1")?;
+    let (lhs, _) = compare_operands(&plan.root).ok_or_else(|| missing("a comparison"))?;
+    let (list, _, function) = aggregate_parts(lhs).ok_or_else(|| missing("an aggregate"))?;
+    assert!(matches!(function, ListFunction::Average(_)), "{function:?}");
+    assert!(matches!(list.kind, NodeKind::Flatten(_)), "{:?}", list.kind);
+    Ok(())
 }
 
 #[test]
@@ -414,9 +492,19 @@ fn includes_needs_one_argument() {
 }
 
 #[test]
-fn in_array_of_objects_not_supported() {
+fn in_array_of_objects_needs_object() {
     let rendered = error("person.age in xEvent");
-    assert!(rendered.starts_with("error[E0900]: not supported yet: membership tests on arrays of objects"), "{rendered}");
+    assert!(rendered.starts_with("error[E0201]: expected a boolean, number, string or timestamp, found object"), "{rendered}");
+}
+
+#[test]
+fn object_membership_compares_fields() -> Result<(), Diagnostic> {
+    let plan = compile("person in [person]")?;
+    let text = format!("{:?}", plan.root);
+    assert!(text.contains("path: [\"person\", \"vip\"]"), "{text}");
+    let rendered = error("xEvent.head() in xEvent");
+    assert!(rendered.starts_with("error[E0201]: cannot compare objects whose field `productListItems` is an array"), "{rendered}");
+    Ok(())
 }
 
 #[test]
@@ -443,15 +531,18 @@ fn head_of_projection_is_value() -> Result<(), Diagnostic> {
 }
 
 #[test]
-fn head_of_objects_not_supported() {
+fn head_of_objects_is_object() {
     let rendered = error("xEvent.head() = 1");
-    assert!(rendered.starts_with("error[E0900]: not supported yet: `head` on an array of object"), "{rendered}");
+    assert!(rendered.starts_with("error[E0201]: expected a boolean, number, string or timestamp, found object"), "{rendered}");
 }
 
 #[test]
-fn distinct_without_count_not_supported() {
-    let rendered = error("xEvent.eventType.distinct()");
-    assert!(rendered.starts_with("error[E0900]: not supported yet: the method `distinct`"), "{rendered}");
+fn distinct_without_count_is_list() -> Result<(), Diagnostic> {
+    let plan = compile("xEvent.eventType.distinct()")?;
+    let NodeKind::Truthy(list) = &plan.root.kind else { return Err(missing("a truthy list")) };
+    assert!(matches!(list.kind, NodeKind::Distinct(_)), "{:?}", list.kind);
+    assert_eq!(list.data_type, DataType::List(Box::new(DataType::String)));
+    Ok(())
 }
 
 #[test]

@@ -18,12 +18,15 @@ pub struct Diagnostic {
     pub span: Span,
     /// The suggested fix.
     pub help: Option<String>,
+    /// Further independent problems found in the same source, in source order. Each has no
+    /// related diagnostics of its own.
+    pub related: Vec<Diagnostic>,
 }
 
 impl Diagnostic {
     /// Creates a diagnostic without a help line.
     pub fn new(code: &'static str, message: impl Into<String>, span: Span) -> Self {
-        Diagnostic { code, message: message.into(), span, help: None }
+        Diagnostic { code, message: message.into(), span, help: None, related: Vec::new() }
     }
 
     /// Adds a help line.
@@ -55,6 +58,9 @@ impl Diagnostic {
         out += &format!("{gutter} | {}{}\n", " ".repeat(caret_offset), "^".repeat(caret_width));
         if let Some(help) = &self.help {
             out += &format!("{gutter} = help: {help}\n");
+        }
+        for related in &self.related {
+            out += &related.render(source);
         }
         out
     }

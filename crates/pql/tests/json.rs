@@ -464,3 +464,46 @@ fn tree_within_value_limit_decodes() {
     let query = parse_clean(&terms.join(" or "));
     assert_eq!(from_json(&to_json(&query)).unwrap(), query);
 }
+
+#[test]
+fn lambda_applied_to_array_is_filter() {
+    let input = json!({"nodeType": "fnApply",
+        "function": {"nodeType": "fnCreate", "params": [{"varName": "X1"}], "body":
+            {"nodeType": "fnApply", "fnName": "=", "params": [
+                {"nodeType": "fieldLookup", "fieldName": "model", "object":
+                    {"nodeType": "fieldLookup", "fieldName": "device", "object": {"nodeType": "varRef", "varName": "X1"}}},
+                {"nodeType": "literal", "literalType": "string", "value": "1"}]}},
+        "params": [{"nodeType": "fieldLookup", "fieldName": "xEvent", "object": {"nodeType": "parameterReference", "position": 1}}]});
+    assert_eq!(from_json(&input).unwrap().to_string(), r#"xEvent.filter((X1) => X1.device.model = "1")"#);
+}
+
+#[test]
+fn lambda_apply_needs_one_argument() {
+    let input = r#"{"nodeType":"fnApply","function":{"nodeType":"fnCreate","params":[{"varName":"X"}],"body":{"nodeType":"varRef","varName":"X"}},"params":[]}"#;
+    assert_eq!(
+        error_message(input),
+        "params: an fnApply of a lambda filters one array with a one-parameter lambda, found 1 lambda parameters and 0 arguments"
+    );
+}
+
+#[test]
+fn lambda_apply_needs_fn_create() {
+    let input = r#"{"nodeType":"fnApply","function":{"nodeType":"this"},"params":[{"nodeType":"this"}]}"#;
+    assert_eq!(error_message(input), r#"function.nodeType: the "function" of an fnApply must be an fnCreate node"#);
+}
+
+#[test]
+fn xdm_object_profile_is_root() {
+    let input = json!({"nodeType": "fnApply", "fnName": "=", "params": [
+        {"nodeType": "literal", "literalType": "string", "value": "Andres"},
+        {"nodeType": "fieldLookup", "fieldName": "firstName", "object":
+            {"nodeType": "fieldLookup", "fieldName": "person", "object":
+                {"nodeType": "literal", "literalType": "XDMObject", "value": "profile"}}}]});
+    assert_eq!(from_json(&input).unwrap().to_string(), r#""Andres" = person.firstName"#);
+}
+
+#[test]
+fn set_node_is_rejected_with_help() {
+    let input = r#"{"nodeType":"set","variables":[]}"#;
+    assert_eq!(error_message(input), "root: a set node mixes conditions and bindings in a way that has no defined meaning");
+}

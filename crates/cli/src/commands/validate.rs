@@ -178,17 +178,20 @@ fn report(item: &Checked, eligibility: Option<&Eligibility>) -> Report {
     let text = item.source.text.as_deref().unwrap_or("");
     let diagnostics = match &item.outcome {
         Ok(_) => Vec::new(),
-        Err(diagnostic) => {
-            let (line, column) = line_column(text, diagnostic.span.start);
-            vec![DiagnosticReport {
-                code: diagnostic.code.to_string(),
-                message: diagnostic.message.clone(),
-                help: diagnostic.help.clone(),
-                span: SpanReport { start: diagnostic.span.start, end: diagnostic.span.end },
-                line,
-                column,
-            }]
-        }
+        Err(first) => std::iter::once(first)
+            .chain(&first.related)
+            .map(|diagnostic| {
+                let (line, column) = line_column(text, diagnostic.span.start);
+                DiagnosticReport {
+                    code: diagnostic.code.to_string(),
+                    message: diagnostic.message.clone(),
+                    help: diagnostic.help.clone(),
+                    span: SpanReport { start: diagnostic.span.start, end: diagnostic.span.end },
+                    line,
+                    column,
+                }
+            })
+            .collect(),
     };
     let eligibility_reasons = eligibility
         .map(|result| {

@@ -104,6 +104,11 @@ impl<'p> BatchEvaluator<'p> {
                 let operand = self.value(node)?;
                 Ok(truthy(operand, len))
             }
+            NodeKind::ListEquals { .. } => Ok(null_as_false(self.computed(node)?.as_boolean())),
+            _ => {
+                let operand = self.value(node)?;
+                Ok(truthy(operand, len))
+            }
         }
     }
 
@@ -148,6 +153,7 @@ impl<'p> BatchEvaluator<'p> {
             | NodeKind::Occurs { .. }
             | NodeKind::Chain(_)
             | NodeKind::InSegment(_) => Arc::new(self.predicate(node)?),
+            _ => self.computed(node)?,
         };
         Ok(Operand::Array(array))
     }

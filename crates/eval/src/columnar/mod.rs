@@ -22,6 +22,7 @@ mod eval;
 mod occurs;
 mod scope;
 mod strings;
+mod values;
 
 #[cfg(test)]
 mod tests;

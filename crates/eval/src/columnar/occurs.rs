@@ -8,7 +8,7 @@
 use arrow::array::{ArrayRef, BooleanArray};
 use arrow::buffer::{BooleanBuffer, NullBuffer};
 use seg_plan::time::{
-    Interval, Ranges, between_ranges, day_interval, direction_ranges, offset_ranges, on_ranges,
+    Interval, Ranges, between_ranges, date_parts, day_interval, direction_ranges, offset_ranges, on_ranges,
     resolve_word,
 };
 use seg_plan::{Node, Scalar, TimeCondition, TimeRef};
@@ -22,8 +22,13 @@ enum Reference<'p> {
     /// The same interval for every row; `None` when it does not resolve (an invalid date, or
     /// a time outside the supported calendar), which matches nothing.
     Constant(Option<Interval>),
-    /// A timestamp per row, each the single instant it names; null matches nothing.
-    PerRow(&'p Node, ArrayRef),
+    /// A timestamp per row, each the single instant it names, or with `day` the UTC day that
+    /// contains it; null matches nothing.
+    PerRow {
+        node: &'p Node,
+        times: ArrayRef,
+        day: bool,
+    },
 }
 
 impl<'p> BatchEvaluator<'p> {
@@ -85,8 +90,20 @@ impl<'p> BatchEvaluator<'p> {
                         "a time reference is the constant {other}"
                     )));
                 }
-                super::arrays::Operand::Array(array) => Reference::PerRow(node, array),
+                super::arrays::Operand::Array(array) => Reference::PerRow {
+                    node,
+                    times: array,
+                    day: false,
+                },
             },
+            TimeRef::DayOf(node) => {
+                let times = self.array(node)?;
+                Reference::PerRow {
+                    node,
+                    times,
+                    day: true,
+                }
+            }
         };
         Ok(reference)
     }
@@ -125,16 +142,16 @@ fn in_ranges(times: &[i64], ranges: &Ranges) -> BooleanBuffer {
 /// The interval of a reference at each row.
 enum RowIntervals<'a> {
     Constant(Option<Interval>),
-    PerRow(&'a [i64], Option<&'a NullBuffer>),
+    PerRow(&'a [i64], Option<&'a NullBuffer>, bool),
 }
 
 impl<'a> RowIntervals<'a> {
     fn new(reference: &'a Reference<'_>) -> Result<RowIntervals<'a>, EvalError> {
         match reference {
             Reference::Constant(interval) => Ok(RowIntervals::Constant(*interval)),
-            Reference::PerRow(node, array) => {
-                let (times, nulls) = i64_parts(array, node)?;
-                Ok(RowIntervals::PerRow(times, nulls))
+            Reference::PerRow { node, times, day } => {
+                let (times, nulls) = i64_parts(times, node)?;
+                Ok(RowIntervals::PerRow(times, nulls, *day))
             }
         }
     }
@@ -142,9 +159,16 @@ impl<'a> RowIntervals<'a> {
     fn at(&self, row: usize) -> Option<Interval> {
         match self {
             RowIntervals::Constant(interval) => *interval,
-            RowIntervals::PerRow(times, nulls) => nulls
-                .is_none_or(|nulls| nulls.is_valid(row))
-                .then(|| Interval::instant(times[row])),
+            RowIntervals::PerRow(times, nulls, day) => {
+                if !nulls.is_none_or(|nulls| nulls.is_valid(row)) {
+                    return None;
+                }
+                if !day {
+                    return Some(Interval::instant(times[row]));
+                }
+                let (year, month, day) = date_parts(times[row])?;
+                day_interval(year, month, day)
+            }
         }
     }
 }

@@ -7,7 +7,7 @@
 use std::ops::Range;
 
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, ListArray, RecordBatch, UInt32Array};
-use arrow::buffer::{BooleanBuffer, OffsetBuffer, ScalarBuffer};
+use arrow::buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::compute::{nullif, take};
 use seg_plan::DataType;
 
@@ -22,6 +22,8 @@ pub(super) struct ElementRanges {
     offsets: OffsetBuffer<i32>,
     /// The offset of the first element, non-zero for a sliced list array.
     base: i32,
+    /// The null lists among the parent rows.
+    nulls: Option<NullBuffer>,
 }
 
 impl ElementRanges {
@@ -35,6 +37,17 @@ impl ElementRanges {
         let start = (self.offsets[row] - self.base) as usize;
         let end = (self.offsets[row + 1] - self.base) as usize;
         start..end
+    }
+
+    /// Returns the null lists among the parent rows.
+    pub(super) fn nulls(&self) -> Option<&NullBuffer> {
+        self.nulls.as_ref()
+    }
+
+    /// Returns each parent row's range as list offsets starting at 0.
+    pub(super) fn rebased(&self) -> OffsetBuffer<i32> {
+        let offsets: Vec<i32> = self.offsets.iter().map(|&offset| offset - self.base).collect();
+        OffsetBuffer::new(ScalarBuffer::from(offsets))
     }
 
     /// Returns the end of each parent row's range, in parent order.
@@ -371,6 +384,7 @@ fn flatten(list: &ListArray) -> Result<(ArrayRef, ElementRanges), EvalError> {
             ElementRanges {
                 offsets: offsets.clone(),
                 base,
+                nulls: list.nulls().cloned(),
             },
         ));
     }
@@ -386,7 +400,14 @@ fn flatten(list: &ListArray) -> Result<(ArrayRef, ElementRanges), EvalError> {
     }
     let rows = take(list.values(), &UInt32Array::from(element_indices), None)?;
     let offsets = OffsetBuffer::new(ScalarBuffer::from(compact_offsets));
-    Ok((rows, ElementRanges { offsets, base: 0 }))
+    Ok((
+        rows,
+        ElementRanges {
+            offsets,
+            base: 0,
+            nulls: list.nulls().cloned(),
+        },
+    ))
 }
 
 /// Returns one bit per list, set when the list is not null and has at least one element.

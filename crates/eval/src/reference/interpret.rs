@@ -7,7 +7,7 @@
 use std::cmp::Ordering;
 
 use seg_plan::time::{
-    Interval, Ranges, between_ranges, day_interval, direction_ranges, offset_ranges, on_ranges, resolve_word,
+    Interval, Ranges, between_ranges, date_parts, day_interval, direction_ranges, offset_ranges, on_ranges, resolve_word,
 };
 use seg_plan::{ArithmeticOp, Node, NodeKind, Scalar, StringOp, TimeCondition, TimeRef};
 use seg_pql::ast::Comparison;
@@ -97,6 +97,14 @@ impl Interpreter<'_> {
             }
             NodeKind::Chain(plan) => Value::Bool(chain::evaluate(self, plan, scopes)?),
             NodeKind::InSegment(id) => Value::Bool(self.in_segment(id)?),
+            _ => match self.computed(node, scopes)? {
+                Some(value) => value,
+                None => return Err(ReferenceError::TypeMismatch {
+                    operation: "evaluation",
+                    expected: "a node kind the interpreter knows",
+                    found: format!("{:?}", node.kind),
+                }),
+            },
         };
         Ok(value)
     }
@@ -141,12 +149,22 @@ impl Interpreter<'_> {
         match reference {
             TimeRef::Word(word) => Ok(resolve_word(*word, self.context.now)),
             TimeRef::Day { year, month, day } => Ok(day_interval((*year).into(), (*month).into(), (*day).into())),
+            TimeRef::DayOf(node) => match self.value(node, scopes)? {
+                Value::Timestamp(micros) => Ok(date_parts(micros).and_then(|(y, m, d)| day_interval(y, m, d))),
+                Value::Null => Ok(None),
+                other => Err(ReferenceError::mismatch("occurs reference", "timestamp", &other)),
+            },
             TimeRef::Instant(node) => match self.value(node, scopes)? {
                 Value::Timestamp(micros) => Ok(Some(Interval::instant(micros))),
                 Value::Null => Ok(None),
                 other => Err(ReferenceError::mismatch("occurs reference", "timestamp", &other)),
             },
         }
+    }
+
+    /// Returns the evaluation time in microseconds since the Unix epoch, UTC.
+    pub(super) fn now(&self) -> i64 {
+        self.context.now
     }
 
     fn in_segment(&self, id: &str) -> Result<bool, ReferenceError> {
@@ -208,6 +226,11 @@ pub(super) fn order(lhs: &Value, rhs: &Value) -> Result<Option<Ordering>, Refere
         }
     };
     Ok(Some(ordering))
+}
+
+/// Returns whether `=` holds between two values.
+pub(super) fn compare_equal(lhs: &Value, rhs: &Value) -> Result<bool, ReferenceError> {
+    compare(Comparison::Eq, lhs, rhs)
 }
 
 /// Applies a comparison, which is false when either side is null. Doubles follow IEEE 754, so

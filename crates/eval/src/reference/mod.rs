@@ -10,6 +10,7 @@ mod convert;
 mod error;
 mod interpret;
 mod value;
+mod values;
 
 #[cfg(test)]
 mod tests;

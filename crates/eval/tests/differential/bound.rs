@@ -1,7 +1,7 @@
 //! Random definitions written as PQL text and compiled by the binder. They cover constructs
-//! that the binder rewrites into existing plan nodes: reading a field through one or more
+//! that the binder rewrites into other plan nodes: reading a field through one or more
 //! arrays (projection), comparing an array with a scalar, aggregates of a projection, and
-//! membership tests against arrays.
+//! membership tests against arrays, and the computed values of [`COMPUTED`].
 //!
 //! The texts are built from fragments over the full profile shape, so every one binds. The
 //! plans then go through the same differential check as the generated `Node` trees.
@@ -111,6 +111,58 @@ const MEMBERSHIP: [&str; 16] = [
     "[\"a\", \"\"].subsetOf(tags)",
 ];
 
+/// Predicates over computed values: `if`, `let`, time words and date functions, computed
+/// dates, `regexGroup`, the list builders, maps from `groupBy`, list equality, comprehensions
+/// with two bindings and membership on objects.
+const COMPUTED: [&str; 46] = [
+    "if(person.age > 30, person.score, 0.5) > 1",
+    "if(xEvent.count() > 1, \"many\", person.name) = \"many\"",
+    "if(person.score > 0, tags, xEvent.eventType).count() = 2",
+    "let n = person.age in xEvent[quantity > n].count() >= 1",
+    "let s = xEvent.value.sum() in s > 0 and s < 2",
+    "person.birth.getYear() = currentYear() - 1",
+    "person.birth.getMonth() = currentMonth()",
+    "person.birth.getDayOfMonth() <= currentDayOfMonth()",
+    "xEvent[timestamp.getMonth() = 2].count() > 0",
+    "person.birth > date(currentYear() - 1, person.age % 12 + 1, 1)",
+    "xEvent[timestamp occurs on date(^.person.birth.getYear(), ^.person.birth.getMonth(), ^.xEvent.count())]",
+    "xEvent[timestamp > yesterday]",
+    "person.birth < last month",
+    "now > this week and tomorrow > today",
+    "person.name.regexGroup(\"(a+)(b)?\", 1) = \"a\"",
+    "person.name.regexGroup(\"([a-c])\") in tags",
+    "tags.filter((t) => t != \"a\").count() = 1",
+    "xEvent.filter(value > 0).map(quantity).sum() > 1",
+    "xEvent.map((e) => e.quantity * 2).max() >= 2",
+    "xEvent.topN(value, 2).map(quantity) = [1, 0]",
+    "xEvent.bottomN(timestamp, 1).head().eventType = \"a\"",
+    "xEvent.topN(quantity, 1).head().value > 0",
+    "tags.topN((t) => t, 2).head() = \"b\"",
+    "tags.bottomN((t) => t, 3) = [\"a\", \"a\"]",
+    "tags.distinct() = [\"a\", \"b\"]",
+    "tags.intersection(xEvent.eventType).count() = 1",
+    "tags.intersection([\"a\", \"c\"]).isNull()",
+    "xEvent.groupBy(eventType).count() = 2",
+    "xEvent.groupBy(eventType).get(\"a\").count() >= 1",
+    "xEvent.groupBy(quantity).map((K, G) => mapEntry(K, G.value.sum())).values().max() > 0.5",
+    "xEvent.groupBy(eventType).keys() = tags",
+    "xEvent.productListItems.quantity.average() > 0.5",
+    "xEvent.productListItems.SKU.head() = \"a\"",
+    "xEvent.productListItems.SKU.distinct().count() >= 2",
+    "(select E from xEvent, I from E.productListItems where I.quantity > E.quantity).count() >= 1",
+    "(sum I.quantity over E from xEvent where E.value > 0, I from E.productListItems) > 1",
+    "(average E.value + I.quantity over E from xEvent, I from E.productListItems) > 0.5",
+    "exists E from xEvent, I from E.productListItems where I.SKU = E.eventType",
+    "xEvent.productListItems.head() in xEvent.productListItems",
+    "{\"SKU\": person.name, \"quantity\": person.age} in xEvent.productListItems",
+    "person.age in [person.age, 1]",
+    "[person.name] = tags",
+    "tags != [\"a\"]",
+    "{\"a\": person.age, \"b\": tags}.a > 1",
+    "xEvent[productListItems.filter((i) => i.quantity > 0).count() > 1]",
+    "xEvent.map(productListItems).count() > 1",
+];
+
 /// Generates one predicate with a projection or an array operand.
 fn atom() -> BoxedStrategy<String> {
     let number = (select(NUMBERS.to_vec()), select(NUMBER_TESTS.to_vec()))
@@ -125,6 +177,7 @@ fn atom() -> BoxedStrategy<String> {
         2 => select(TIME_TESTS.to_vec()).prop_map(str::to_string),
         2 => select(AGGREGATES.to_vec()).prop_map(str::to_string),
         3 => select(MEMBERSHIP.to_vec()).prop_map(str::to_string),
+        6 => select(COMPUTED.to_vec()).prop_map(str::to_string),
     ]
     .boxed()
 }

@@ -14,7 +14,7 @@ use proptest::sample::select;
 use proptest::strategy::Union;
 use regex::Regex;
 use seg_plan::{
-    ArithmeticOp, ChainPlan, ChainStepPlan, DataType, ListFunction, Node, NodeKind, Scalar, StringOp, TimeCondition,
+    ArithmeticOp, ChainPlan, ChainStepPlan, DataType, DatePart, ListFunction, Node, NodeKind, Scalar, StringOp, TimeCondition,
     TimeRef,
 };
 use seg_pql::Span;
@@ -219,6 +219,7 @@ impl PlanGenerator {
 
         if depth > 0 {
             options.extend(self.arithmetic_options(scopes, ty, depth));
+            options.extend(self.computed_options(scopes, ty, depth));
             if let Some(aggregate) = self.aggregate_value(scopes, ty, depth) {
                 options.push((3, aggregate));
             }
@@ -274,6 +275,83 @@ impl PlanGenerator {
         vec![(3, arithmetic.boxed()), (1, negate.boxed())]
     }
 
+    /// Returns weighted choices of computed values of type `ty`: `if`, a field of an object
+    /// literal, and for dates the time words, date parts and computed dates.
+    fn computed_options(&self, scopes: &[Kind], ty: Ty, depth: u32) -> Vec<(u32, BoxedStrategy<Node>)> {
+        let sub = depth - 1;
+        let branches = (self.predicate(scopes, sub), self.operand(scopes, ty, sub), self.value(scopes, ty, sub));
+        let choice = branches.prop_map(move |(condition, then, otherwise)| {
+            let kind = NodeKind::If { condition: boxed(condition), then: boxed(then), otherwise: boxed(otherwise) };
+            node(kind, ty.data_type())
+        });
+        let object = (self.operand(scopes, ty, sub), literal_strategy(Ty::Int, self.now)).prop_map(move |(value, other)| {
+            let fields = vec![("v".to_string(), value), ("w".to_string(), other)];
+            let types = fields
+                .iter()
+                .map(|(name, value)| seg_plan::FieldType { name: name.clone(), data_type: value.data_type.clone() })
+                .collect();
+            let object = node(NodeKind::Object(fields), DataType::Struct(types));
+            node(NodeKind::Field { value: boxed(object), name: "v".to_string() }, ty.data_type())
+        });
+        let mut options = vec![(1, choice.boxed()), (1, object.boxed())];
+        let timestamp = || self.operand(scopes, Ty::Timestamp, sub);
+        match ty {
+            Ty::Int => {
+                let part = select(vec![DatePart::Year, DatePart::Month, DatePart::DayOfMonth]);
+                let date_part = (part, timestamp())
+                    .prop_map(|(part, value)| node(NodeKind::DatePart { part, value: boxed(value) }, DataType::Int));
+                options.push((1, date_part.boxed()));
+            }
+            Ty::Timestamp => {
+                let word = word_strategy().prop_map(|word| node(NodeKind::TimeValue(word), DataType::Timestamp));
+                let year = timestamp()
+                    .prop_map(|value| node(NodeKind::DatePart { part: DatePart::Year, value: boxed(value) }, DataType::Int));
+                let month = prop_oneof![3 => (1i64..=12).prop_map(Scalar::Int), 1 => int_strategy().prop_map(Scalar::Int)];
+                let day = prop_oneof![3 => (1i64..=31).prop_map(Scalar::Int), 1 => int_strategy().prop_map(Scalar::Int)];
+                let date = (year, month, day).prop_map(|(year, month, day)| {
+                    let literal = |scalar| node(NodeKind::Literal(scalar), DataType::Int);
+                    let kind = NodeKind::MakeDate { year: boxed(year), month: boxed(literal(month)), day: boxed(literal(day)) };
+                    node(kind, DataType::Timestamp)
+                });
+                options.push((1, word.boxed()));
+                options.push((1, date.boxed()));
+            }
+            _ => {}
+        }
+        options
+    }
+
+    /// Generates the lists an aggregate may run over: the list column itself, or a list built
+    /// from it by `filter`, `topN`/`bottomN` or `distinct`, which keep the element kind.
+    fn list_source(&self, list: &Node, element: &Kind, scopes: &[Kind], depth: u32) -> BoxedStrategy<Node> {
+        let child = child_scopes(scopes, element);
+        let data_type = list.data_type.clone();
+        let identity = column(scopes.len(), Vec::new(), element);
+        let mut options = vec![(4, Just(list.clone()).boxed())];
+
+        let filters = proptest::collection::vec(self.predicate(&child, depth), 1..=2);
+        let (base, list_type) = (list.clone(), data_type.clone());
+        let filtered = filters.prop_map(move |filters| {
+            let kind = NodeKind::ListMap { list: boxed(base.clone()), filters, element: boxed(identity.clone()) };
+            node(kind, list_type.clone())
+        });
+        options.push((1, filtered.boxed()));
+
+        for key_type in [Ty::Int, Ty::Double, Ty::String, Ty::Timestamp] {
+            let (base, list_type) = (list.clone(), data_type.clone());
+            let top = (self.operand(&child, key_type, depth), 0u64..=3, any::<bool>()).prop_map(move |(key, count, descending)| {
+                let kind = NodeKind::ListTop { list: boxed(base.clone()), filters: Vec::new(), key: boxed(key), count, descending };
+                node(kind, list_type.clone())
+            });
+            options.push((1, top.boxed()));
+        }
+
+        if matches!(element, Kind::Bool | Kind::Int | Kind::Double | Kind::String | Kind::Timestamp) {
+            options.push((1, Just(node(NodeKind::Distinct(boxed(list.clone())), data_type)).boxed()));
+        }
+        union(options)
+    }
+
     /// Generates value aggregates of type `ty` over the list columns of the context, or
     /// returns `None` when no list can be opened.
     fn aggregate_value(&self, scopes: &[Kind], ty: Ty, depth: u32) -> Option<BoxedStrategy<Node>> {
@@ -315,8 +393,9 @@ impl PlanGenerator {
                 Ty::Predicate | Ty::Bool => return None,
             };
             let filters = proptest::collection::vec(self.predicate(&child, sub), 0..=2);
-            let strategy = (Union::new_weighted(functions), filters).prop_map(move |(function, filters)| {
-                let kind = NodeKind::ListAggregate { list: boxed(list.clone()), filters, function };
+            let source = self.list_source(&list, &element, scopes, sub);
+            let strategy = (Union::new_weighted(functions), filters, source).prop_map(move |(function, filters, list)| {
+                let kind = NodeKind::ListAggregate { list: boxed(list), filters, function };
                 node(kind, ty.data_type())
             });
             per_list.push((1, strategy.boxed()));
@@ -493,8 +572,9 @@ impl PlanGenerator {
                 condition.clone().prop_map(|condition| ListFunction::Forall(boxed(condition))),
             ];
             let filters = proptest::collection::vec(condition, 0..=2);
-            let strategy = (function, filters).prop_map(move |(function, filters)| {
-                node(NodeKind::ListAggregate { list: boxed(list.clone()), filters, function }, DataType::Bool)
+            let source = self.list_source(&list, &element, scopes, depth - 1);
+            let strategy = (function, filters, source).prop_map(move |(function, filters, list)| {
+                node(NodeKind::ListAggregate { list: boxed(list), filters, function }, DataType::Bool)
             });
             per_list.push((1, strategy.boxed()));
         }
@@ -634,6 +714,27 @@ fn children_mut(node: &mut Node) -> Vec<&mut Node> {
             children.extend(steps.iter_mut().map(|step| &mut step.condition));
             children
         }
+        NodeKind::TimeValue(_) => Vec::new(),
+        NodeKind::If { condition, then, otherwise } => vec![condition.as_mut(), then.as_mut(), otherwise.as_mut()],
+        NodeKind::MakeDate { year, month, day } => vec![year.as_mut(), month.as_mut(), day.as_mut()],
+        NodeKind::MapGet { map: lhs, key: rhs } | NodeKind::ListEquals { lhs, rhs, .. } => vec![lhs.as_mut(), rhs.as_mut()],
+        NodeKind::DatePart { value, .. }
+        | NodeKind::RegexGroup { value, .. }
+        | NodeKind::MapList { map: value, .. }
+        | NodeKind::ToMap(value)
+        | NodeKind::Field { value, .. }
+        | NodeKind::Distinct(value)
+        | NodeKind::Flatten(value) => vec![value.as_mut()],
+        NodeKind::Object(fields) => fields.iter_mut().map(|(_, value)| value).collect(),
+        NodeKind::Array(elements) => elements.iter_mut().collect(),
+        NodeKind::ListMap { list, filters, element }
+        | NodeKind::ListTop { list, filters, key: element, .. }
+        | NodeKind::GroupBy { list, filters, key: element } => {
+            let mut children = vec![list.as_mut()];
+            children.extend(filters.iter_mut());
+            children.push(element.as_mut());
+            children
+        }
     }
 }
 
@@ -646,7 +747,7 @@ fn condition_nodes_mut(condition: &mut TimeCondition) -> Vec<&mut Node> {
     references
         .into_iter()
         .filter_map(|reference| match reference {
-            TimeRef::Instant(node) => Some(node.as_mut()),
+            TimeRef::Instant(node) | TimeRef::DayOf(node) => Some(node.as_mut()),
             TimeRef::Word(_) | TimeRef::Day { .. } => None,
         })
         .collect()

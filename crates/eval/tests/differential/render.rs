@@ -65,7 +65,47 @@ pub fn render(node: &Node) -> String {
             format!("chain({} by {}, [{}])", render(&plan.list), plan.order_path.join("."), steps.join("; "))
         }
         NodeKind::InSegment(id) => format!("inSegment({id:?})"),
+        NodeKind::If { condition, then, otherwise } => {
+            format!("if({}, {}, {})", render(condition), render(then), render(otherwise))
+        }
+        NodeKind::TimeValue(word) => format!("{word:?}"),
+        NodeKind::DatePart { part, value } => format!("{}.{part:?}()", render(value)),
+        NodeKind::MakeDate { year, month, day } => {
+            format!("date({}, {}, {})", render(year), render(month), render(day))
+        }
+        NodeKind::RegexGroup { value, source, group, .. } => format!("{}.regexGroup({source:?}, {group})", render(value)),
+        NodeKind::MapGet { map, key } => format!("{}.get({})", render(map), render(key)),
+        NodeKind::MapList { map, part } => format!("{}.{part:?}()", render(map)),
+        NodeKind::ToMap(list) => format!("toMap({})", render(list)),
+        NodeKind::Object(fields) => {
+            let fields: Vec<String> = fields.iter().map(|(name, value)| format!("{name:?}: {}", render(value))).collect();
+            format!("{{{}}}", fields.join(", "))
+        }
+        NodeKind::Field { value, name } => format!("{}.{name}", render(value)),
+        NodeKind::ListMap { list, filters, element } => {
+            format!("{}{}.map({})", render(list), render_filters(filters), render(element))
+        }
+        NodeKind::ListTop { list, filters, key, count, descending } => {
+            let method = if *descending { "topN" } else { "bottomN" };
+            format!("{}{}.{method}({}, {count})", render(list), render_filters(filters), render(key))
+        }
+        NodeKind::Distinct(list) => format!("{}.distinct()", render(list)),
+        NodeKind::GroupBy { list, filters, key } => {
+            format!("{}{}.groupBy({})", render(list), render_filters(filters), render(key))
+        }
+        NodeKind::Flatten(list) => format!("flatten({})", render(list)),
+        NodeKind::Array(elements) => {
+            let elements: Vec<String> = elements.iter().map(render).collect();
+            format!("[{}]", elements.join(", "))
+        }
+        NodeKind::ListEquals { lhs, rhs, negated } => {
+            format!("({} {} {})", render(lhs), if *negated { "!=" } else { "=" }, render(rhs))
+        }
     }
+}
+
+fn render_filters(filters: &[Node]) -> String {
+    if filters.is_empty() { String::new() } else { format!("[{}]", join(filters, " and ", "true")) }
 }
 
 fn join(operands: &[Node], separator: &str, empty: &str) -> String {
@@ -118,5 +158,6 @@ fn render_ref(reference: &TimeRef) -> String {
         TimeRef::Word(word) => format!("{word:?}"),
         TimeRef::Day { year, month, day } => format!("date({year}, {month}, {day})"),
         TimeRef::Instant(node) => render(node),
+        TimeRef::DayOf(node) => format!("dayOf({})", render(node)),
     }
 }

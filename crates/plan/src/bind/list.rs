@@ -4,9 +4,9 @@
 use seg_pql::ast::{AggregateKind, Binding, ChainStep, Expr, ExprKind, Name, QuantifierKind};
 use seg_pql::{Diagnostic, Span};
 
-use super::{Binder, codes, not_supported, type_mismatch};
-use crate::plan::{ChainPlan, ChainStepPlan, ListFunction, Node, NodeKind};
-use crate::types::DataType;
+use super::{Binder, codes, type_mismatch};
+use crate::plan::{ChainPlan, ChainStepPlan, ListFunction, MapPart, Node, NodeKind};
+use crate::types::{DataType, FieldType};
 
 /// An array with the element filters applied to it so far.
 pub(super) struct ListSource {
@@ -29,14 +29,37 @@ impl Binder {
                 Ok(source)
             }
             ExprKind::Quantifier { kind: QuantifierKind::Select, bindings } => self.bind_select_source(bindings, expr.span),
-            _ => {
-                let list = self.bind_expr(expr)?;
-                let Some(element) = list.data_type.element().cloned() else {
-                    return Err(type_mismatch("an array", &list.data_type, list.span));
-                };
-                Ok(ListSource { list, filters: Vec::new(), element })
+            ExprKind::Method { receiver, name, args } if name.text == "filter" => self.filter_source(receiver, args, expr.span),
+            _ if self.let_index(expr).is_some() => {
+                let index = self.let_index(expr).unwrap_or_default();
+                self.with_let(index, |binder, value| binder.bind_list(value))
             }
+            ExprKind::Field { .. } => {
+                // A projection through two or more arrays is one flat array, as in aggregates.
+                if let Some(projection) = self.projection(expr)?
+                    && self.crosses_inner_array(&projection)
+                {
+                    let list = self.projection_value(projection, expr.span)?;
+                    let element = list.data_type.element().cloned().unwrap_or(DataType::Null);
+                    return Ok(ListSource { list, filters: Vec::new(), element });
+                }
+                self.bind_value_list(expr)
+            }
+            _ => self.bind_value_list(expr),
         }
+    }
+
+    /// Binds an expression whose value is an array, or a map read as its entries.
+    fn bind_value_list(&mut self, expr: &Expr) -> Result<ListSource, Diagnostic> {
+        let mut list = self.bind_expr(expr)?;
+        if matches!(list.data_type, DataType::Map(_)) {
+            list = super::values::map_list(list, MapPart::Entries, expr.span);
+        }
+        let Some(element) = list.data_type.element().cloned() else {
+            return Err(type_mismatch("an array", &list.data_type, list.span)
+                .with_help("filters, quantifiers and list methods apply to arrays; test a single value with a comparison"));
+        };
+        Ok(ListSource { list, filters: Vec::new(), element })
     }
 
     /// Runs `bind` with a child scope of `element` rows open. With `implicit`, bare names in
@@ -73,8 +96,9 @@ impl Binder {
 
     fn bind_select_source(&mut self, bindings: &[Binding], span: Span) -> Result<ListSource, Diagnostic> {
         let [binding] = bindings else {
-            return Err(not_supported("the elements of a `select` with several bindings", span)
-                .with_help("use the `select` as a condition, or `exists` with several bindings"));
+            let list = self.bind_tuples(bindings, &mut Vec::new(), span)?;
+            let element = list.data_type.element().cloned().unwrap_or(DataType::Null);
+            return Ok(ListSource { list, filters: Vec::new(), element });
         };
         let mut source = self.bind_list(&binding.range)?;
         if let Some(cond) = &binding.cond {
@@ -84,7 +108,40 @@ impl Binder {
         Ok(source)
     }
 
-    fn with_variable<T>(
+    /// Binds several bindings as the list of tuples that satisfy them, in nesting order. A
+    /// tuple is an object whose field `"0"` is the element bound to the first variable,
+    /// `"1"` to the second, and so on; `bound` collects the scopes of the outer variables.
+    fn bind_tuples(&mut self, bindings: &[Binding], bound: &mut Vec<usize>, span: Span) -> Result<Node, Diagnostic> {
+        let Some((binding, rest)) = bindings.split_first() else {
+            return Err(Diagnostic::new(codes::ARGUMENT_COUNT, "a comprehension needs at least one binding", span));
+        };
+        let mut source = self.bind_list(&binding.range)?;
+        let element = source.element.clone();
+        let (cond, inner) = self.with_variable(&binding.var, &element, |binder| {
+            let cond = binding.cond.as_ref().map(|cond| binder.bind_predicate(cond)).transpose()?;
+            bound.push(binder.current_scope());
+            let inner = if rest.is_empty() {
+                let fields: Vec<(String, Node)> =
+                    bound.iter().enumerate().map(|(index, &scope)| (index.to_string(), binder.column(scope, Vec::new(), span))).collect();
+                let types = fields.iter().map(|(name, node)| FieldType { name: name.clone(), data_type: node.data_type.clone() }).collect();
+                Ok(Node { kind: NodeKind::Object(fields), data_type: DataType::Struct(types), span })
+            } else {
+                binder.bind_tuples(rest, bound, span)
+            };
+            bound.pop();
+            Ok((cond, inner?))
+        })?;
+        source.filters.extend(cond);
+        let element_type = inner.data_type.clone();
+        let kind = NodeKind::ListMap { list: Box::new(source.list), filters: source.filters, element: Box::new(inner) };
+        let mapped = Node { kind, data_type: DataType::List(Box::new(element_type.clone())), span };
+        if rest.is_empty() {
+            return Ok(mapped);
+        }
+        Ok(Node { kind: NodeKind::Flatten(Box::new(mapped)), data_type: element_type, span })
+    }
+
+    pub(super) fn with_variable<T>(
         &mut self,
         var: &Name,
         element: &DataType,
@@ -92,7 +149,7 @@ impl Binder {
     ) -> Result<T, Diagnostic> {
         self.in_element_scope(element, false, |binder| {
             let scope = binder.current_scope();
-            binder.variables.push((var.text.clone(), scope));
+            binder.variables.push((var.text.clone(), super::Variable::Row(scope, Vec::new())));
             let result = bind(binder);
             binder.variables.pop();
             result
@@ -102,7 +159,7 @@ impl Binder {
     /// Binds `select|exists|forall` at a boolean position.
     pub(super) fn bind_quantifier(&mut self, expr: &Expr) -> Result<Node, Diagnostic> {
         let ExprKind::Quantifier { kind, bindings } = &expr.kind else {
-            return Err(not_supported("this quantifier", expr.span));
+            return self.bind_predicate(expr);
         };
         self.bind_bindings(*kind, bindings, expr.span)
     }
@@ -115,7 +172,7 @@ impl Binder {
     /// `W` of that `V` satisfies `D`.
     fn bind_bindings(&mut self, kind: QuantifierKind, bindings: &[Binding], span: Span) -> Result<Node, Diagnostic> {
         let Some((binding, rest)) = bindings.split_first() else {
-            return Err(not_supported("a quantifier without bindings", span));
+            return Err(Diagnostic::new(codes::ARGUMENT_COUNT, "a comprehension needs at least one binding", span));
         };
         let source = self.bind_list(&binding.range)?;
         let element = source.element.clone();
@@ -143,7 +200,7 @@ impl Binder {
         span: Span,
     ) -> Result<Node, Diagnostic> {
         let [binding] = bindings else {
-            return Err(not_supported("an aggregate comprehension with several bindings", span));
+            return self.bind_tuple_aggregate(kind, value, bindings, span);
         };
         let mut source = self.bind_list(&binding.range)?;
         let element = source.element.clone();
@@ -160,6 +217,34 @@ impl Binder {
         Ok(Self::aggregate(source, function, data_type, span))
     }
 
+    /// Binds an aggregate comprehension with several bindings over the list of their tuples.
+    /// Without a value expression it aggregates the last variable.
+    fn bind_tuple_aggregate(
+        &mut self,
+        kind: AggregateKind,
+        value: Option<&Expr>,
+        bindings: &[Binding],
+        span: Span,
+    ) -> Result<Node, Diagnostic> {
+        let list = self.bind_tuples(bindings, &mut Vec::new(), span)?;
+        let element = list.data_type.element().cloned().unwrap_or(DataType::Null);
+        let value = self.in_element_scope(&element, false, |binder| {
+            let scope = binder.current_scope();
+            for (index, binding) in bindings.iter().enumerate() {
+                binder.variables.push((binding.var.text.clone(), super::Variable::Row(scope, vec![index.to_string()])));
+            }
+            let last = bindings.len() - 1;
+            let result = match value {
+                Some(value) => binder.bind_expr(value),
+                None => Ok(binder.column_at(scope, vec![last.to_string()], bindings[last].var.span)),
+            };
+            binder.variables.truncate(binder.variables.len() - bindings.len());
+            result
+        })?;
+        let (function, data_type) = aggregate_function(kind, value)?;
+        Ok(Self::aggregate(ListSource { list, filters: Vec::new(), element }, function, data_type, span))
+    }
+
     /// Binds `chain(events, orderField, [steps])`.
     pub(super) fn bind_chain(
         &mut self,
@@ -174,7 +259,10 @@ impl Binder {
         };
         match fields.iter().find(|field| field.name == order_field.text) {
             Some(field) if field.data_type == DataType::Timestamp => {}
-            Some(field) => return Err(type_mismatch("a timestamp field", &field.data_type, order_field.span)),
+            Some(field) => {
+                return Err(type_mismatch("a timestamp field", &field.data_type, order_field.span)
+                    .with_help("order the chain by a timestamp field of the events, e.g. `timestamp`"));
+            }
             None => return Err(super::unknown_field(order_field, &source.list, fields)),
         }
         if steps.is_empty() {
@@ -182,7 +270,10 @@ impl Binder {
         }
         let mut planned = Vec::with_capacity(steps.len());
         for step in steps {
-            planned.push(self.bind_chain_step(&source, order_field, step)?);
+            match self.bind_chain_step(&source, order_field, step) {
+                Ok(step) => planned.push(step),
+                Err(diagnostic) => self.errors.push(diagnostic),
+            }
         }
         let chain = ChainPlan { list: source.list, order_path: vec![order_field.text.clone()], steps: planned };
         Ok(Node { kind: NodeKind::Chain(Box::new(chain)), data_type: DataType::Bool, span })

@@ -9,7 +9,7 @@ use seg_pql::ast::{Comparison, Expr, ExprKind};
 use seg_pql::{Diagnostic, Span};
 
 use super::predicates::{compare_nodes, in_list_node, is_comparable};
-use super::{Binder, not_supported, type_mismatch};
+use super::{Binder, codes, type_mismatch};
 use crate::plan::{Node, NodeKind};
 use crate::types::DataType;
 
@@ -91,8 +91,8 @@ impl Binder {
     }
 
     /// Builds the membership test of a bound scalar `value` in a non-literal `array`.
-    fn member_of(&mut self, negated: bool, value: Node, array: &Expr, span: Span) -> Result<Node, Diagnostic> {
-        if !is_comparable(&value.data_type) {
+    pub(super) fn member_of(&mut self, negated: bool, value: Node, array: &Expr, span: Span) -> Result<Node, Diagnostic> {
+        if !is_comparable(&value.data_type) && !matches!(value.data_type, DataType::Struct(_)) {
             return Err(type_mismatch("a boolean, number, string or timestamp", &value.data_type, value.span));
         }
         let root = self.require_array(array)?;
@@ -123,18 +123,78 @@ impl Binder {
 
 /// Builds `lhs = rhs` on two array elements.
 ///
+/// Two objects are equal when neither is null and each pair of fields is equal under `=` or
+/// null on both sides; nested objects compare the same way, and array fields of scalars
+/// compare as whole lists, in order.
+///
 /// # Errors
 ///
-/// Rejects elements that are objects or maps as not supported yet, because PQL has no
-/// equality on them here, and other mismatched types as a type mismatch.
-fn element_equality(lhs: Node, rhs: Node, span: Span) -> Result<Node, Diagnostic> {
+/// Rejects objects with different fields, maps, and other mismatched types as a type mismatch.
+pub(super) fn element_equality(lhs: Node, rhs: Node, span: Span) -> Result<Node, Diagnostic> {
     for side in [&lhs, &rhs] {
-        if matches!(side.data_type, DataType::Struct(_) | DataType::Map(_)) {
-            return Err(not_supported("membership tests on arrays of objects or maps", side.span)
-                .with_help("test a field of the elements instead, e.g. `x in xEvent.eventType`"));
+        if matches!(side.data_type, DataType::Map(_)) {
+            return Err(type_mismatch("a boolean, number, string, timestamp or object", &side.data_type, side.span)
+                .with_help("maps have no equality; compare entries with `get`, e.g. `m.get(\"k\") = 1`"));
         }
     }
-    compare_nodes(Comparison::Eq, lhs, rhs, span)
+    let (DataType::Struct(fields), DataType::Struct(other_fields)) = (&lhs.data_type, &rhs.data_type) else {
+        return compare_nodes(Comparison::Eq, lhs, rhs, span);
+    };
+    let same_fields = fields.len() == other_fields.len()
+        && fields.iter().all(|field| other_fields.iter().any(|other| other.name == field.name));
+    if !same_fields {
+        return Err(Diagnostic::new(
+            codes::TYPE_MISMATCH,
+            "cannot compare objects with different fields",
+            lhs.span.to(rhs.span),
+        )
+        .with_help("compare objects of one type, e.g. two elements of the same array"));
+    }
+    let mut conditions = vec![not_null(lhs.clone()), not_null(rhs.clone())];
+    for field in fields {
+        let left = field_node(&lhs, &field.name, &field.data_type);
+        let right = field_node(&rhs, &field.name, &field.data_type);
+        let both_null = Node {
+            kind: NodeKind::And(vec![is_null(left.clone()), is_null(right.clone())]),
+            data_type: DataType::Bool,
+            span,
+        };
+        let equal = match &field.data_type {
+            DataType::List(element) if !matches!(**element, DataType::Struct(_) | DataType::Map(_) | DataType::List(_)) => {
+                let kind = NodeKind::ListEquals { lhs: Box::new(left.clone()), rhs: Box::new(right.clone()), negated: false };
+                Node { kind, data_type: DataType::Bool, span }
+            }
+            DataType::List(_) => {
+                return Err(Diagnostic::new(
+                    codes::TYPE_MISMATCH,
+                    format!("cannot compare objects whose field `{}` is an array of objects, maps or arrays", field.name),
+                    lhs.span.to(rhs.span),
+                )
+                .with_help("compare a field that identifies the element instead, e.g. `x.id in xEvent._id`"));
+            }
+            _ => element_equality(left, right, span)?,
+        };
+        conditions.push(Node { kind: NodeKind::Or(vec![equal, both_null]), data_type: DataType::Bool, span });
+    }
+    Ok(Node { kind: NodeKind::And(conditions), data_type: DataType::Bool, span })
+}
+
+/// Reads one field of an object node: a longer path for a column, else a field access.
+fn field_node(object: &Node, name: &str, data_type: &DataType) -> Node {
+    let kind = match &object.kind {
+        NodeKind::Column { scope, path } => {
+            let mut path = path.clone();
+            path.push(name.to_string());
+            NodeKind::Column { scope: *scope, path }
+        }
+        _ => NodeKind::Field { value: Box::new(object.clone()), name: name.to_string() },
+    };
+    Node { kind, data_type: data_type.clone(), span: object.span }
+}
+
+fn is_null(value: Node) -> Node {
+    let span = value.span;
+    Node { kind: NodeKind::IsNull { value: Box::new(value), negated: false }, data_type: DataType::Bool, span }
 }
 
 fn not_null(value: Node) -> Node {

@@ -5,8 +5,8 @@ use seg_pql::{Diagnostic, Span, did_you_mean};
 
 use super::list::{ListSource, aggregate_function};
 use super::predicates::{compile_regex, regex_node};
-use super::{Binder, argument_count, codes, not_supported, type_mismatch};
-use crate::plan::{ListFunction, Node, NodeKind, StringOp};
+use super::{Binder, argument_count, codes, type_mismatch};
+use crate::plan::{DatePart, ListFunction, MapPart, Node, NodeKind, StringOp};
 use crate::types::DataType;
 
 /// Every method name PQL defines, for "did you mean" suggestions.
@@ -44,7 +44,20 @@ impl Binder {
             "average" => self.bind_aggregate_method(receiver, AggregateKind::Average, args, span),
             "min" => self.bind_aggregate_method(receiver, AggregateKind::Min, args, span),
             "max" => self.bind_aggregate_method(receiver, AggregateKind::Max, args, span),
-            _ if METHODS.contains(&method) => Err(not_supported(&format!("the method `{method}`"), name.span)),
+            "getMonth" => self.bind_date_part(receiver, name, DatePart::Month, args, span),
+            "getYear" => self.bind_date_part(receiver, name, DatePart::Year, args, span),
+            "getDayOfMonth" => self.bind_date_part(receiver, name, DatePart::DayOfMonth, args, span),
+            "regexGroup" => self.bind_regex_group(receiver, args, span),
+            "get" => self.bind_get(receiver, args, span),
+            "keys" => self.bind_map_part(receiver, name, MapPart::Keys, args, span),
+            "values" => self.bind_map_part(receiver, name, MapPart::Values, args, span),
+            "filter" => self.bind_filter_method(receiver, args, span),
+            "map" => self.bind_map_method(receiver, args, span),
+            "topN" => self.bind_top(receiver, name, true, args, span),
+            "bottomN" => self.bind_top(receiver, name, false, args, span),
+            "distinct" => self.bind_distinct(receiver, args, span),
+            "intersection" => self.bind_intersection(receiver, args, span),
+            "groupBy" => self.bind_group_by(receiver, args, span),
             _ => {
                 let diagnostic = Diagnostic::new(codes::UNKNOWN_METHOD, format!("unknown method `{method}`"), name.span);
                 Err(match did_you_mean(method, METHODS.iter().copied()) {
@@ -94,7 +107,8 @@ impl Binder {
             return Err(argument_count("matches", 1, args.len(), span));
         };
         let ExprKind::Literal(Literal::String(source)) = &pattern.kind else {
-            return Err(Diagnostic::new(codes::NOT_CONSTANT, "the pattern must be a string literal", pattern.span));
+            return Err(Diagnostic::new(codes::NOT_CONSTANT, "the pattern must be a string literal", pattern.span)
+                .with_help("write the pattern in double quotes, e.g. `\"^J.*n$\"`"));
         };
         let regex = compile_regex(source, pattern.span)?;
         self.bind_any_element(receiver, span, &mut |_, value| {
@@ -137,10 +151,15 @@ impl Binder {
         Ok(Self::aggregate(source, ListFunction::First(Box::new(value)), data_type, span))
     }
 
-    /// Binds an array of scalars, or a projection across one array, and the element value
-    /// that `method` reads in the element scope.
+    /// Binds an array, or a projection across arrays, and the element value that `method`
+    /// reads in the element scope. Only `head` accepts elements that are not scalars.
     fn bind_element_values(&mut self, array: &Expr, method: &str, span: Span) -> Result<(ListSource, Node), Diagnostic> {
         let (source, path) = match self.projection(array)? {
+            Some(projection) if self.crosses_inner_array(&projection) => {
+                let list = self.projection_value(projection, span)?;
+                let element = list.data_type.element().cloned().unwrap_or(DataType::Null);
+                (ListSource { list, filters: Vec::new(), element }, Vec::new())
+            }
             Some(projection) => (projection.source, projection.rest),
             None => (self.bind_list(array)?, Vec::new()),
         };
@@ -148,17 +167,15 @@ impl Binder {
         let value = self.in_element_scope(&element, false, |binder| {
             let mut node = binder.column(binder.current_scope(), Vec::new(), span);
             for name in &path {
-                if matches!(node.data_type, DataType::List(_)) {
-                    return Err(not_supported(&format!("`{method}` over a field read through more than one array"), name.span));
-                }
                 let field_span = node.span.to(name.span);
                 node = binder.field_of(node, name, field_span)?;
             }
             Ok(node)
         })?;
-        if !matches!(value.data_type, DataType::Bool | DataType::Int | DataType::Double | DataType::String | DataType::Timestamp) {
-            return Err(not_supported(&format!("`{method}` on an array of {}", value.data_type), source.list.span)
-                .with_help(format!("read a field of the elements first, e.g. `xEvent.eventType.{method}()`")));
+        let scalar = matches!(value.data_type, DataType::Bool | DataType::Int | DataType::Double | DataType::String | DataType::Timestamp);
+        if !scalar && method != "head" {
+            return Err(type_mismatch("an array of booleans, numbers, strings or timestamps", &source.list.data_type, source.list.span)
+                .with_help(format!("`{method}` compares elements with `=`; read a field of the elements first, e.g. `xEvent.eventType.{method}()`")));
         }
         Ok((source, value))
     }
@@ -169,7 +186,7 @@ impl Binder {
         };
         let mut source = self.bind_list(receiver)?;
         let element = source.element.clone();
-        let filter = self.in_element_scope(&element, true, |binder| binder.bind_predicate(cond))?;
+        let filter = self.bind_element_arg(&element, cond, |binder, cond| binder.bind_predicate(cond))?;
         source.filters.push(filter);
         Ok(Self::aggregate(source, ListFunction::Exists, DataType::Bool, span))
     }
@@ -185,10 +202,10 @@ impl Binder {
         }
         let source = self.bind_list(receiver)?;
         let element = source.element.clone();
-        let value = self.in_element_scope(&element, true, |binder| match args.first() {
-            Some(arg) => binder.bind_expr(arg),
-            None => Ok(binder.column(binder.current_scope(), Vec::new(), span)),
-        })?;
+        let value = match args.first() {
+            Some(arg) => self.bind_element_arg(&element, arg, |binder, arg| binder.bind_expr(arg))?,
+            None => self.in_element_scope(&element, true, |binder| Ok(binder.column(binder.current_scope(), Vec::new(), span)))?,
+        };
         let (function, data_type) = aggregate_function(kind, value)?;
         Ok(Self::aggregate(source, function, data_type, span))
     }
@@ -203,10 +220,18 @@ fn string_arguments(name: &Name, args: &[Expr], span: Span) -> Result<(Vec<Strin
             ExprKind::Literal(Literal::String(text)) => patterns.push(text.clone()),
             ExprKind::Literal(Literal::Bool(flag)) if index + 1 == args.len() && index > 0 => case_sensitive = *flag,
             ExprKind::Literal(Literal::Bool(_)) => {
-                return Err(Diagnostic::new(codes::NOT_CONSTANT, "the case flag must be the last argument", arg.span));
+                return Err(Diagnostic::new(codes::NOT_CONSTANT, "the case flag must be the last argument", arg.span)
+                    .with_help("write the strings first, then `true` or `false`, e.g. `name.equals(\"a\", \"b\", false)`"));
             }
             _ => {
-                return Err(not_supported(&format!("`{}` with an argument other than a string literal", name.text), arg.span));
+                // TODO: accept any string-valued expression here, as the language allows;
+                // the string kernels take constant patterns only.
+                return Err(Diagnostic::new(
+                    codes::NOT_CONSTANT,
+                    format!("the argument of `{}` must be a string literal", name.text),
+                    arg.span,
+                )
+                .with_help("compare with another field using `=`, e.g. `a.city = b.city`"));
             }
         }
     }

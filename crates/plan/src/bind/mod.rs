@@ -7,9 +7,10 @@ mod membership;
 mod methods;
 mod predicates;
 mod projection;
+mod values;
 
 use arrow::datatypes::Schema;
-use seg_pql::ast::{BinaryOp, Expr, ExprKind, Literal, Name, Query, UnaryOp};
+use seg_pql::ast::{BinaryOp, Expr, ExprKind, Literal, Name, QuantifierKind, Query, UnaryOp};
 use seg_pql::{Diagnostic, Span, did_you_mean};
 
 use crate::plan::{ArithmeticOp, Node, NodeKind, SegmentPlan};
@@ -39,7 +40,8 @@ pub mod codes {
     pub const INVALID_PATTERN: &str = "E0205";
     /// A schema column whose Arrow type has no PQL equivalent.
     pub const UNSUPPORTED_COLUMN: &str = "E0206";
-    /// A construct that parses but that the engine does not evaluate yet.
+    /// A construct that parses but that the engine does not evaluate. Every construct of the
+    /// language is evaluated now, so the binder no longer reports it; the code stays reserved.
     pub const NOT_SUPPORTED: &str = "E0900";
 }
 
@@ -47,9 +49,10 @@ pub mod codes {
 ///
 /// # Errors
 ///
-/// Returns the first [`Diagnostic`] found: an unknown field (with a "did you mean"), a type
-/// mismatch (with the expected and found types), an invalid constant, or a construct that is
-/// not supported yet.
+/// Returns a [`Diagnostic`]: an unknown field (with a "did you mean"), a type mismatch (with
+/// the expected and found types) or an invalid constant. The operands of `and` and `or` and
+/// the steps of a chain bind independently, so the first problem in source order is returned
+/// with the problems of the other operands in [`Diagnostic::related`].
 pub fn bind(query: &Query, schema: &Schema) -> Result<SegmentPlan, Diagnostic> {
     let (profile, unsupported) = profile_type(schema);
     let mut binder = Binder::new(profile);
@@ -63,10 +66,26 @@ pub fn bind(query: &Query, schema: &Schema) -> Result<SegmentPlan, Diagnostic> {
         .with_help("write the definition as `(Profile) => ...` with a single parameter"));
     }
     if let Some(param) = query.params.first() {
-        binder.variables.push((param.text.clone(), 0));
+        binder.variables.push((param.text.clone(), Variable::Row(0, Vec::new())));
     }
-    let root = binder.bind_predicate(&query.body)?;
-    Ok(SegmentPlan { root, dependencies: binder.dependencies })
+    let root = binder.bind_predicate(&query.body);
+    let mut errors = std::mem::take(&mut binder.errors);
+    match root {
+        Ok(root) if errors.is_empty() => return Ok(SegmentPlan { root, dependencies: binder.dependencies }),
+        Ok(_) => {}
+        Err(diagnostic) => errors.push(diagnostic),
+    }
+    Err(combine(errors))
+}
+
+/// Orders diagnostics by source position, drops repeats (a `let` value binds once per use),
+/// and returns the first with the others as related.
+fn combine(mut errors: Vec<Diagnostic>) -> Diagnostic {
+    errors.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.span.end));
+    errors.dedup();
+    let mut first = errors.remove(0);
+    first.related = errors;
+    first
 }
 
 /// Splits the schema into the profile row type and the columns PQL cannot read, with their
@@ -91,10 +110,14 @@ pub(crate) struct Binder {
     /// The scopes that bare field names resolve against, innermost last: the profile and every
     /// enclosing filter's element scope. `^` climbs this stack.
     implicit: Vec<usize>,
-    /// Variables in scope, innermost last, each mapped to the scope whose row it names.
-    variables: Vec<(String, usize)>,
+    /// Variables in scope, innermost last.
+    variables: Vec<(String, Variable)>,
+    /// The open `let` bindings; [`Variable::Let`] indexes this list.
+    lets: Vec<LetBinding>,
     /// Segment ids read through `inSegment`.
     dependencies: Vec<String>,
+    /// Problems in operands that bind independently, reported once binding ends.
+    errors: Vec<Diagnostic>,
     /// Top-level columns left out of the profile type, with their Arrow types.
     unsupported: Vec<(String, String)>,
     /// An element scope whose bare names fall back to profile fields when the element has no
@@ -108,6 +131,8 @@ impl Binder {
             scopes: vec![profile],
             implicit: vec![0],
             variables: Vec::new(),
+            lets: Vec::new(),
+            errors: Vec::new(),
             dependencies: Vec::new(),
             unsupported: Vec::new(),
             profile_fallback: None,
@@ -123,6 +148,7 @@ impl Binder {
         match &expr.kind {
             ExprKind::Filter { .. } => self.bind_list_predicate(expr),
             ExprKind::Quantifier { .. } => self.bind_quantifier(expr),
+            ExprKind::Let { name, value, body } => self.bind_let(name, value, body, |binder| binder.bind_predicate(body)),
             _ => {
                 let node = self.bind_expr(expr)?;
                 Ok(to_predicate(node))
@@ -151,16 +177,27 @@ impl Binder {
             ExprKind::Unary { op: UnaryOp::Neg, operand } => self.bind_negate(operand, expr.span),
             ExprKind::Binary { op, lhs, rhs } => self.bind_binary(*op, lhs, rhs, expr.span),
             ExprKind::Occurs { subject, tail } => self.bind_occurs(subject, tail, expr.span),
-            ExprKind::Filter { .. } | ExprKind::Quantifier { .. } => self.bind_predicate(expr),
+            ExprKind::Filter { .. } | ExprKind::Quantifier { kind: QuantifierKind::Select, .. } => {
+                let source = self.bind_list(expr)?;
+                Ok(self.list_value(source, expr.span))
+            }
+            ExprKind::Quantifier { .. } => self.bind_predicate(expr),
             ExprKind::Aggregate { kind, value, bindings } => {
                 self.bind_aggregate(*kind, value.as_deref(), bindings, expr.span)
             }
             ExprKind::Chain { events, order_field, steps } => self.bind_chain(events, order_field, steps, expr.span),
-            ExprKind::Array(_) => Err(not_supported("an array literal outside `in` or `notIn`", expr.span)),
-            ExprKind::Object(_) => Err(not_supported("an object literal", expr.span)),
-            ExprKind::Time(_) => Err(not_supported("a time word outside `occurs`", expr.span)),
-            ExprKind::Let { .. } => Err(not_supported("`let`", expr.span)),
-            ExprKind::Lambda { .. } => Err(not_supported("a lambda outside a method argument", expr.span)),
+            ExprKind::Array(elements) => self.bind_array(elements, expr.span),
+            ExprKind::Object(fields) => self.bind_object(fields, expr.span),
+            ExprKind::Time(word) => {
+                Ok(Node { kind: NodeKind::TimeValue(*word), data_type: DataType::Timestamp, span: expr.span })
+            }
+            ExprKind::Let { name, value, body } => self.bind_let(name, value, body, |binder| binder.bind_expr(body)),
+            ExprKind::Lambda { .. } => Err(Diagnostic::new(
+                codes::BAD_PARAMETER,
+                "a lambda is only allowed as the argument of a method",
+                expr.span,
+            )
+            .with_help("pass it to a method that reads each element, e.g. `xEvent.map((E) => E.eventType)`")),
         }
     }
 
@@ -177,8 +214,10 @@ impl Binder {
     }
 
     fn bind_ident(&mut self, name: &Name) -> Result<Node, Diagnostic> {
-        if let Some(&(_, scope)) = self.variables.iter().rev().find(|(variable, _)| *variable == name.text) {
-            return Ok(self.column(scope, Vec::new(), name.span));
+        match self.variable(&name.text) {
+            Some(Variable::Row(scope, path)) => return Ok(self.column_at(scope, path, name.span)),
+            Some(Variable::Let(index)) => return self.with_let(index, |binder, value| binder.bind_expr(value)),
+            None => {}
         }
         let mut scope = *self.implicit.last().unwrap_or(&0);
         let missing_here = self.scopes[scope].field(&name.text).is_none();
@@ -214,8 +253,11 @@ impl Binder {
 
     /// Reads field `name` of a struct-typed column node.
     fn field_of(&mut self, base: Node, name: &Name, span: Span) -> Result<Node, Diagnostic> {
+        if matches!(base.data_type, DataType::List(_)) {
+            return self.list_field(base, name, span);
+        }
         let NodeKind::Column { scope, path } = &base.kind else {
-            return Err(not_supported("reading a field of a computed value", name.span));
+            return values::computed_field(base, name, span);
         };
         match &base.data_type {
             DataType::Struct(fields) => {
@@ -240,9 +282,8 @@ impl Binder {
                     span: base.span.to(span),
                 })
             }
-            DataType::List(_) => Err(not_supported("reading a field through an array in this position", name.span)
-                .with_help("compare it, test it with `in`, a string method or `occurs`, or aggregate it, e.g. `xEvent.value.sum() > 100`")),
-            DataType::Map(_) => Err(not_supported("reading a map entry with `.`", name.span)),
+            DataType::List(_) => self.list_field(base, name, span),
+            DataType::Map(_) => Ok(values::map_entry(base, name, span)),
             other => Err(Diagnostic::new(
                 codes::TYPE_MISMATCH,
                 format!("cannot read field `{}` of a value of type {other}", name.text),
@@ -252,9 +293,36 @@ impl Binder {
         }
     }
 
+    /// Reads field `name` of every element of a list value, as a list in element order.
+    fn list_field(&mut self, base: Node, name: &Name, span: Span) -> Result<Node, Diagnostic> {
+        let element = base.data_type.element().cloned().unwrap_or(DataType::Null);
+        let value = self.in_element_scope(&element, false, |binder| {
+            let row = binder.column(binder.current_scope(), Vec::new(), span);
+            binder.field_of(row, name, span)
+        })?;
+        let data_type = DataType::List(Box::new(value.data_type.clone()));
+        let kind = NodeKind::ListMap { list: Box::new(base), filters: Vec::new(), element: Box::new(value) };
+        Ok(Node { kind, data_type, span })
+    }
+
     fn column(&self, scope: usize, path: Vec<String>, span: Span) -> Node {
         let data_type = self.scopes[scope].clone();
         Node { kind: NodeKind::Column { scope, path }, data_type, span }
+    }
+
+    /// Builds a column node for `path` below the row of `scope`, whose types the binder
+    /// already checked when it made the variable.
+    fn column_at(&self, scope: usize, path: Vec<String>, span: Span) -> Node {
+        let mut data_type = self.scopes[scope].clone();
+        for name in &path {
+            data_type = data_type.field(name).cloned().unwrap_or(DataType::Null);
+        }
+        Node { kind: NodeKind::Column { scope, path }, data_type, span }
+    }
+
+    /// Looks a name up among the variables, innermost first.
+    fn variable(&self, name: &str) -> Option<Variable> {
+        self.variables.iter().rev().find(|(variable, _)| variable == name).map(|(_, target)| target.clone())
     }
 
     fn bind_negate(&mut self, operand: &Expr, span: Span) -> Result<Node, Diagnostic> {
@@ -285,7 +353,14 @@ impl Binder {
     fn bind_logical(&mut self, op: BinaryOp, lhs: &Expr, rhs: &Expr, span: Span) -> Result<Node, Diagnostic> {
         let mut operands = Vec::new();
         for side in [lhs, rhs] {
-            let node = self.bind_predicate(side)?;
+            let node = match self.bind_predicate(side) {
+                Ok(node) => node,
+                Err(diagnostic) => {
+                    // The other operand binds on its own, so keep its problems too.
+                    self.errors.push(diagnostic);
+                    literal_node(&Literal::Bool(false), side.span)
+                }
+            };
             match (op, node.kind) {
                 (BinaryOp::And, NodeKind::And(inner)) | (BinaryOp::Or, NodeKind::Or(inner)) => operands.extend(inner),
                 (_, kind) => operands.push(Node { kind, ..node }),
@@ -316,17 +391,23 @@ impl Binder {
     fn bind_call(&mut self, name: &Name, args: &[Expr], span: Span) -> Result<Node, Diagnostic> {
         match name.text.as_str() {
             "inSegment" => self.bind_in_segment(args, span),
-            "date" => Err(not_supported("`date(...)` outside `occurs`", span)),
-            "if" | "mapEntry" | "currentMonth" | "currentYear" | "currentDayOfMonth" => {
-                Err(not_supported(&format!("the function `{}`", name.text), name.span))
-            }
+            "date" => self.bind_date_value(args, span),
+            "if" => self.bind_if(args, span),
+            "mapEntry" => self.bind_map_entry(args, span),
+            "currentMonth" => self.bind_current(name, crate::plan::DatePart::Month, args, span),
+            "currentYear" => self.bind_current(name, crate::plan::DatePart::Year, args, span),
+            "currentDayOfMonth" => self.bind_current(name, crate::plan::DatePart::DayOfMonth, args, span),
             _ => {
                 let known = ["inSegment", "date", "if", "mapEntry", "currentMonth", "currentYear", "currentDayOfMonth"];
                 let mut diagnostic =
                     Diagnostic::new(codes::UNKNOWN_FUNCTION, format!("unknown function `{}`", name.text), name.span);
-                if let Some(suggestion) = did_you_mean(&name.text, known) {
-                    diagnostic = diagnostic.with_help(format!("did you mean `{suggestion}`?"));
-                }
+                diagnostic = match did_you_mean(&name.text, known) {
+                    Some(suggestion) => diagnostic.with_help(format!("did you mean `{suggestion}`?")),
+                    None => diagnostic.with_help(format!(
+                        "the PQL functions are {}; call a method on a value with `value.name(...)`",
+                        known.join(", ")
+                    )),
+                };
                 Err(diagnostic)
             }
         }
@@ -357,6 +438,29 @@ impl Binder {
     }
 }
 
+/// What a variable names.
+#[derive(Clone, Debug)]
+pub(crate) enum Variable {
+    /// A field path below the row of a scope; an empty path is the row itself.
+    Row(usize, Vec<String>),
+    /// A `let` binding, by its index in [`Binder::lets`].
+    Let(usize),
+}
+
+/// A `let` value and the names visible where it was written, so that each use binds it as
+/// written even inside a filter or comprehension opened later.
+#[derive(Clone, Debug)]
+pub(crate) struct LetBinding {
+    /// The bound expression.
+    expr: Expr,
+    /// The implicit scopes at the `let`.
+    implicit: Vec<usize>,
+    /// The number of variables visible at the `let`.
+    variables: usize,
+    /// The profile fallback at the `let`.
+    profile_fallback: Option<usize>,
+}
+
 /// Returns true for node kinds that never yield null, per the plan's null rules.
 pub(crate) fn is_predicate(kind: &NodeKind) -> bool {
     use crate::plan::ListFunction;
@@ -365,7 +469,23 @@ pub(crate) fn is_predicate(kind: &NodeKind) -> bool {
         | NodeKind::Column { .. }
         | NodeKind::Arithmetic { .. }
         | NodeKind::Negate(_)
-        | NodeKind::ToDouble(_) => false,
+        | NodeKind::ToDouble(_)
+        | NodeKind::If { .. }
+        | NodeKind::TimeValue(_)
+        | NodeKind::DatePart { .. }
+        | NodeKind::MakeDate { .. }
+        | NodeKind::RegexGroup { .. }
+        | NodeKind::MapGet { .. }
+        | NodeKind::MapList { .. }
+        | NodeKind::ToMap(_)
+        | NodeKind::Object(_)
+        | NodeKind::Field { .. }
+        | NodeKind::ListMap { .. }
+        | NodeKind::ListTop { .. }
+        | NodeKind::Distinct(_)
+        | NodeKind::GroupBy { .. }
+        | NodeKind::Flatten(_)
+        | NodeKind::Array(_) => false,
         NodeKind::ListAggregate { function, .. } => {
             matches!(function, ListFunction::Exists | ListFunction::Forall(_))
         }
@@ -431,6 +551,4 @@ pub(crate) fn argument_count(function: &str, expected: usize, found: usize, span
     )
 }
 
-pub(crate) fn not_supported(construct: &str, span: Span) -> Diagnostic {
-    Diagnostic::new(codes::NOT_SUPPORTED, format!("not supported yet: {construct}"), span)
-}
+

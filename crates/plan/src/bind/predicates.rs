@@ -4,7 +4,7 @@ use regex::Regex;
 use seg_pql::ast::{BinaryOp, Comparison, Direction, Expr, ExprKind, Literal, OccursTail, UnaryOp};
 use seg_pql::{Diagnostic, Span};
 
-use super::{Binder, codes, coerce, not_supported, type_mismatch};
+use super::{Binder, codes, coerce, type_mismatch};
 use crate::plan::{Node, NodeKind, TimeCondition, TimeRef};
 use crate::time::day_interval;
 use crate::types::{DataType, Scalar};
@@ -24,13 +24,46 @@ impl Binder {
             BinaryOp::Gt => Comparison::Gt,
             _ => Comparison::GtEq,
         };
+        if matches!(lhs.kind, ExprKind::Array(_)) || matches!(rhs.kind, ExprKind::Array(_)) {
+            return self.bind_list_equality(comparison, lhs, rhs, span);
+        }
         self.bind_any_element(lhs, span, &mut |binder, lhs| {
             binder.bind_any_element(rhs, span, &mut |_, rhs| compare_nodes(comparison, lhs.clone(), rhs, span))
         })
     }
 
+    /// Binds `list = [..]` or `list != [..]`: whole-list equality, in order.
+    fn bind_list_equality(&mut self, comparison: Comparison, lhs: &Expr, rhs: &Expr, span: Span) -> Result<Node, Diagnostic> {
+        let negated = match comparison {
+            Comparison::Eq => false,
+            Comparison::NotEq => true,
+            _ => {
+                return Err(Diagnostic::new(codes::TYPE_MISMATCH, format!("arrays compare only with `=` and `!=`, not `{}`", comparison.symbol()), span)
+                    .with_help("compare the elements instead, e.g. `list.max() > 3`"));
+            }
+        };
+        let lhs = self.bind_scalar_list(lhs, comparison.symbol())?;
+        let rhs = self.bind_scalar_list(rhs, comparison.symbol())?;
+        let Some(common) = super::values::common_type(&lhs.data_type, &rhs.data_type) else {
+            return Err(Diagnostic::new(
+                codes::TYPE_MISMATCH,
+                format!("cannot compare {} with {} using `{}`", lhs.data_type, rhs.data_type, comparison.symbol()),
+                lhs.span.to(rhs.span),
+            )
+            .with_help("compare arrays whose elements have one type"));
+        };
+        let lhs = super::values::convert_to(lhs, &common);
+        let rhs = super::values::convert_to(rhs, &common);
+        let kind = NodeKind::ListEquals { lhs: Box::new(lhs), rhs: Box::new(rhs), negated };
+        Ok(Node { kind, data_type: DataType::Bool, span })
+    }
+
     pub(super) fn bind_in(&mut self, negated: bool, value: &Expr, list: &Expr, span: Span) -> Result<Node, Diagnostic> {
-        if !matches!(list.kind, ExprKind::Array(_)) {
+        let constants = match &list.kind {
+            ExprKind::Array(elements) => elements.iter().all(|element| constant(element).is_some()),
+            _ => false,
+        };
+        if !constants {
             return self.bind_in_array(negated, value, list, span);
         }
         self.bind_any_element(value, span, &mut |_, value| in_list_node(negated, value, list, span))
@@ -80,7 +113,13 @@ impl Binder {
     fn bind_time_ref(&mut self, reference: &Expr) -> Result<TimeRef, Diagnostic> {
         match &reference.kind {
             ExprKind::Time(word) => Ok(TimeRef::Word(*word)),
-            ExprKind::Call { name, args } if name.text == "date" => bind_date(args, reference.span),
+            ExprKind::Call { name, args } if name.text == "date" => {
+                if args.iter().all(|arg| matches!(constant(arg), Some(Scalar::Int(_)))) {
+                    return bind_date(args, reference.span);
+                }
+                let day = self.bind_date_value(args, reference.span)?;
+                Ok(TimeRef::DayOf(Box::new(day)))
+            }
             _ => {
                 let node = self.bind_expr(reference)?;
                 if node.data_type != DataType::Timestamp {
@@ -101,7 +140,8 @@ fn bind_date(args: &[Expr], span: Span) -> Result<TimeRef, Diagnostic> {
     for (part, arg) in parts.iter_mut().zip([year, month, day]) {
         match constant(arg) {
             Some(Scalar::Int(value)) => *part = value,
-            _ => return Err(not_supported("`date(...)` with arguments other than integer literals", arg.span)),
+            _ => return Err(Diagnostic::new(codes::TYPE_MISMATCH, "expected an integer argument", arg.span)
+                .with_help("`date` takes a year, a month and a day as integers, e.g. `date(2024, 1, 31)`")),
         }
     }
     let [y, m, d] = parts;
@@ -188,7 +228,7 @@ pub(super) fn in_list_node(negated: bool, value: Node, list: &Expr, span: Span) 
     }
     let elements = match &list.kind {
         ExprKind::Array(elements) => elements,
-        _ => return Err(not_supported("`in` with a right side other than an array literal", list.span)),
+        _ => return Err(Diagnostic::new(codes::NOT_CONSTANT, "expected an array literal of constants", list.span)),
     };
     let mut scalars = Vec::with_capacity(elements.len());
     for element in elements {
@@ -216,7 +256,9 @@ fn pattern_node(op: BinaryOp, value: Node, pattern: &Expr, span: Span) -> Result
         return Err(type_mismatch("a string", &value.data_type, value.span));
     }
     let ExprKind::Literal(Literal::String(source)) = &pattern.kind else {
-        return Err(Diagnostic::new(codes::NOT_CONSTANT, "the pattern must be a string literal", pattern.span));
+        let example = if op == BinaryOp::Like { "\"John%\"" } else { "\"^J.*n$\"" };
+        return Err(Diagnostic::new(codes::NOT_CONSTANT, "the pattern must be a string literal", pattern.span)
+            .with_help(format!("write the pattern in double quotes, e.g. `{example}`")));
     };
     let regex = if op == BinaryOp::Like { like_regex(source, pattern.span)? } else { compile_regex(source, pattern.span)? };
     Ok(regex_node(value, regex, source.clone(), span))

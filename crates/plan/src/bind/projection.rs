@@ -15,7 +15,7 @@ use seg_pql::ast::{AggregateKind, Expr, ExprKind, Name};
 use seg_pql::{Diagnostic, Span};
 
 use super::list::{ListSource, aggregate_function};
-use super::{Binder, not_supported};
+use super::Binder;
 use crate::plan::{ListFunction, Node, NodeKind};
 use crate::types::DataType;
 
@@ -189,18 +189,70 @@ impl Binder {
     ///
     /// # Errors
     ///
-    /// Besides binding and type errors, rejects `average` over a projection that crosses more
-    /// than one array as not supported yet.
+    /// Returns the binding and type errors of the projection and the aggregate.
     pub(super) fn bind_projection_aggregate(
         &mut self,
         receiver: &Expr,
         kind: Option<AggregateKind>,
         span: Span,
     ) -> Result<Option<Node>, Diagnostic> {
-        let Some(Projection { source, rest }) = self.projection(receiver)? else {
+        let Some(projection) = self.projection(receiver)? else {
             return Ok(None);
         };
+        if kind == Some(AggregateKind::Average) && self.crosses_inner_array(&projection) {
+            // Averaging per array and then across arrays would weigh short arrays too much, so
+            // the projected values are flattened into one list first.
+            let list = self.projection_value(projection, span)?;
+            let element = list.data_type.element().cloned().unwrap_or(DataType::Null);
+            let value = self.in_element_scope(&element, false, |binder| Ok(binder.column(binder.current_scope(), Vec::new(), span)))?;
+            let (function, data_type) = aggregate_function(AggregateKind::Average, value)?;
+            let source = ListSource { list, filters: Vec::new(), element };
+            return Ok(Some(Self::aggregate(source, function, data_type, span)));
+        }
+        let Projection { source, rest } = projection;
         self.aggregate_level(source, &rest, kind, span).map(Some)
+    }
+
+    /// Returns true when reading the projection's path from an element crosses another array.
+    pub(super) fn crosses_inner_array(&self, projection: &Projection) -> bool {
+        let mut data_type = projection.source.element.clone();
+        for name in &projection.rest {
+            match &data_type {
+                DataType::List(_) => return true,
+                DataType::Struct(_) => data_type = data_type.field(&name.text).cloned().unwrap_or(DataType::Null),
+                _ => return false,
+            }
+        }
+        false
+    }
+
+    /// Binds a projection as one list value: the projected field of every element of every
+    /// array crossed, in order, with one level of nesting removed per inner array.
+    pub(super) fn projection_value(&mut self, projection: Projection, span: Span) -> Result<Node, Diagnostic> {
+        let Projection { source, rest } = projection;
+        let element = source.element.clone();
+        let (value, nested) = self.in_element_scope(&element, false, |binder| {
+            let mut node = binder.column(binder.current_scope(), Vec::new(), span);
+            for (index, name) in rest.iter().enumerate() {
+                if let DataType::List(inner) = &node.data_type {
+                    let inner = (**inner).clone();
+                    let source = ListSource { list: node, filters: Vec::new(), element: inner };
+                    let projection = Projection { source, rest: rest[index..].to_vec() };
+                    return Ok((binder.projection_value(projection, span)?, true));
+                }
+                let field_span = node.span.to(name.span);
+                node = binder.field_of(node, name, field_span)?;
+            }
+            Ok((node, false))
+        })?;
+        let mapped_type = DataType::List(Box::new(value.data_type.clone()));
+        let flat_type = value.data_type.clone();
+        let kind = NodeKind::ListMap { list: Box::new(source.list), filters: source.filters, element: Box::new(value) };
+        let mapped = Node { kind, data_type: mapped_type, span };
+        if !nested {
+            return Ok(mapped);
+        }
+        Ok(Node { kind: NodeKind::Flatten(Box::new(mapped)), data_type: flat_type, span })
     }
 
     /// Aggregates one array of a projection: the projected field of each element, or the
@@ -227,8 +279,6 @@ impl Binder {
             }
             Ok(kind.map(|_| node))
         })?;
-        // A leaf value is a column, so a list aggregate here is the next array's aggregate.
-        let nested = value.as_ref().is_some_and(|value| matches!(value.kind, NodeKind::ListAggregate { .. }));
         let Some(value) = value else {
             return Ok(Self::aggregate(source, ListFunction::Count, DataType::Int, span));
         };
@@ -236,10 +286,6 @@ impl Binder {
         // left out of the total rather than making it null.
         let (function, data_type) = match kind {
             None => (ListFunction::Sum(Box::new(value)), DataType::Int),
-            Some(AggregateKind::Average) if nested => {
-                return Err(not_supported("`average` over a field read through more than one array", span)
-                    .with_help("average one array at a time, e.g. `xEvent.average(productListItems.sum(quantity))`"));
-            }
             Some(kind) => aggregate_function(kind, value)?,
         };
         Ok(Self::aggregate(source, function, data_type, span))

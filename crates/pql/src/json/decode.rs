@@ -220,6 +220,8 @@ fn expr(value: &Value, path: &Path<'_>) -> Result<Expr> {
     }
     let object = as_object(value, path)?;
     let kind = match node_type(object, path)? {
+        // The old root form: the profile written as an `XDMObject` literal.
+        "literal" if is_xdm_profile(object) => ExprKind::Param(1),
         "literal" => ExprKind::Literal(literal(object, path)?),
         "parameterReference" => ExprKind::Param(position(object, path)?),
         "fieldLookup" => field_lookup(object, path)?,
@@ -250,6 +252,12 @@ fn expr(value: &Value, path: &Path<'_>) -> Result<Expr> {
         "array" => ExprKind::Array(expr_list(array_field(object, "elements", path)?, &path.key("elements"))?),
         "object" => object_literal(object, path)?,
         "chain" => chain(object, path)?,
+        "set" => {
+            return Err(path.error(
+                "a set node mixes conditions and bindings in a way that has no defined meaning",
+                "write the conditions joined with \"and\", and the bindings as a quantifier node",
+            ));
+        }
         "varDecl" => {
             return Err(path.error(
                 "a varDecl node is only valid in the \"bindings\" of a quantifier or aggregate",
@@ -294,7 +302,10 @@ fn literal(object: &Map<String, Value>, path: &Path<'_>) -> Result<Literal> {
         "Boolean" | "boolean" => value.as_bool().map(Literal::Bool).ok_or_else(|| mismatch("true or false")),
         other => Err(path
             .key("literalType")
-            .error(format!("unknown literalType {other:?}"), "write one of: String, Integer, Double, Boolean")),
+            .error(
+                format!("unknown literalType {other:?}"),
+                "write one of: String, Integer, Double, Boolean, or XDMObject with the value \"profile\"",
+            )),
     }
 }
 
@@ -305,6 +316,55 @@ fn position(object: &Map<String, Value>, path: &Path<'_>) -> Result<u32> {
     Ok(u32::try_from(position).unwrap_or(u32::MAX))
 }
 
+/// Reads an `fnApply` whose `function` is an `fnCreate` with one parameter, applied to one
+/// array: the elements of the array for which the lambda's body holds, which is how older
+/// pql/json writes a filtered range such as "the events whose device model is 1". The result is
+/// the method call `array.filter((X) => body)`.
+fn lambda_apply(object: &Map<String, Value>, path: &Path<'_>) -> Result<ExprKind> {
+    let function_path = path.key("function");
+    let function_value = field(object, "function", path)?;
+    let function = as_object(function_value, &function_path)?;
+    if node_type(function, &function_path)? != "fnCreate" {
+        return Err(function_path.key("nodeType").error(
+            "the \"function\" of an fnApply must be an fnCreate node",
+            "write the lambda as {\"nodeType\":\"fnCreate\",\"params\":[…],\"body\":…}",
+        ));
+    }
+    let lambda = expr(function_value, &function_path)?;
+    let params_path = path.key("params");
+    let mut params = expr_list(array_field(object, "params", path)?, &params_path)?;
+    let lambda_arity = match &lambda.kind {
+        ExprKind::Lambda { params, .. } => params.len(),
+        _ => 0,
+    };
+    if lambda_arity != 1 || params.len() != 1 {
+        return Err(params_path.error(
+            format!(
+                "an fnApply of a lambda filters one array with a one-parameter lambda, found {lambda_arity} lambda parameters and {} arguments",
+                params.len()
+            ),
+            "give the fnCreate one parameter and the fnApply one array in \"params\"",
+        ));
+    }
+    let receiver = Box::new(params.remove(0));
+    Ok(ExprKind::Method { receiver, name: Name::new("filter"), args: vec![lambda] })
+}
+
+/// Returns true for the profile root: a `parameterReference` with position 1 and no
+/// `"explicit": true`, or the `XDMObject` literal `"profile"` that older pql/json writes.
+fn is_profile_root(base: &Map<String, Value>, path: &Path<'_>) -> Result<bool> {
+    match base.get("nodeType").and_then(Value::as_str) {
+        Some("parameterReference") => Ok(position(base, path)? == 1 && !bool_flag(base, "explicit", path)?),
+        Some("literal") => Ok(is_xdm_profile(base)),
+        _ => Ok(false),
+    }
+}
+
+fn is_xdm_profile(literal: &Map<String, Value>) -> bool {
+    literal.get("literalType").and_then(Value::as_str) == Some("XDMObject")
+        && literal.get("value").and_then(Value::as_str) == Some("profile")
+}
+
 /// Reads a field lookup. On a `parameterReference` with position 1 and no `"explicit": true`,
 /// it is a bare identifier such as `workAddress`. Otherwise it reads a field of its object.
 fn field_lookup(object: &Map<String, Value>, path: &Path<'_>) -> Result<ExprKind> {
@@ -312,9 +372,7 @@ fn field_lookup(object: &Map<String, Value>, path: &Path<'_>) -> Result<ExprKind
     let base_value = field(object, "object", path)?;
     let base_path = path.key("object");
     if let Value::Object(base) = base_value
-        && base.get("nodeType").and_then(Value::as_str) == Some("parameterReference")
-        && position(base, &base_path)? == 1
-        && !bool_flag(base, "explicit", &base_path)?
+        && is_profile_root(base, &base_path)?
     {
         return Ok(ExprKind::Ident(name));
     }
@@ -323,10 +381,7 @@ fn field_lookup(object: &Map<String, Value>, path: &Path<'_>) -> Result<ExprKind
 
 fn fn_apply(object: &Map<String, Value>, path: &Path<'_>) -> Result<ExprKind> {
     if object.contains_key("function") {
-        return Err(path.error(
-            "fnApply with a \"function\" lambda is not supported",
-            "write a \"filter\" node, or a method call with an fnCreate argument",
-        ));
+        return lambda_apply(object, path);
     }
     let name = string_field(object, "fnName", path)?;
     let params_path = path.key("params");
