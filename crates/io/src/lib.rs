@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 mod atomic;
+mod bad_lines;
 mod cdnow;
 mod cdnow_arrow;
 mod error;
@@ -24,6 +25,7 @@ mod source;
 mod validate;
 pub mod xdm;
 
+pub use bad_lines::{SkippedLines, open_skipping_bad_lines};
 pub use cdnow::{CdnowSummary, convert_cdnow};
 pub use cdnow_arrow::cdnow_schema;
 pub use error::IoError;

@@ -2,6 +2,8 @@
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::{Map, Value};
 
@@ -13,18 +15,26 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 ///
 /// Blank lines are skipped, a UTF-8 byte order mark before the first line is ignored, and a
 /// trailing `\r` is accepted because JSON treats it as whitespace. After the first error the
-/// iterator ends.
+/// iterator ends, unless bad lines are skipped: then a line that is not a JSON object is
+/// counted and passed over.
 pub(crate) struct JsonLines<R> {
     path: PathBuf,
     reader: R,
     line: usize,
     buffer: Vec<u8>,
     failed: bool,
+    skipped: Option<Arc<AtomicU64>>,
 }
 
 impl<R: BufRead> JsonLines<R> {
     pub(crate) fn new(path: &Path, reader: R) -> Self {
-        JsonLines { path: path.to_path_buf(), reader, line: 0, buffer: Vec::new(), failed: false }
+        JsonLines { path: path.to_path_buf(), reader, line: 0, buffer: Vec::new(), failed: false, skipped: None }
+    }
+
+    /// Skips lines that are not JSON objects, adding one to `counter` for each.
+    pub(crate) fn skipping_bad_lines(mut self, counter: Arc<AtomicU64>) -> Self {
+        self.skipped = Some(counter);
+        self
     }
 
     fn parse_buffer(&self) -> Result<Map<String, Value>, IoError> {
@@ -71,6 +81,14 @@ impl<R: BufRead> Iterator for JsonLines<R> {
                 continue;
             }
             let parsed = self.parse_buffer();
+            if let (Err(error), Some(counter)) = (&parsed, &self.skipped) {
+                let previous = counter.fetch_add(1, Ordering::Relaxed);
+                // The first lines are logged one by one; the total is reported by the caller.
+                if previous < 10 {
+                    tracing::warn!(%error, "skipped a bad NDJSON line");
+                }
+                continue;
+            }
             self.failed = parsed.is_err();
             return Some(parsed.map(|object| (self.line, object)));
         }

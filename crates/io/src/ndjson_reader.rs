@@ -4,6 +4,7 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
@@ -22,7 +23,13 @@ use crate::validate::validate_profile_schema;
 /// Opens an NDJSON file as a [`ProfileReader`]. The schema is first inferred from the whole
 /// file, as described in [`crate::ndjson_schema`].
 pub(crate) fn open_ndjson(path: &Path, options: &ReadOptions) -> Result<ProfileReader, IoError> {
-    let inferred = Arc::new(infer_ndjson_schema(path)?);
+    open_ndjson_with(path, options, None)
+}
+
+/// Opens an NDJSON file like [`open_ndjson`]. With a `skipped` counter, lines that are not JSON
+/// objects are left out and counted as the batches are read.
+pub(crate) fn open_ndjson_with(path: &Path, options: &ReadOptions, skipped: Option<Arc<AtomicU64>>) -> Result<ProfileReader, IoError> {
+    let inferred = Arc::new(infer_ndjson_schema(path, skipped.is_some())?);
     let schema = Arc::new(normalize_schema(&inferred));
     validate_profile_schema(&schema, path)?;
 
@@ -33,7 +40,10 @@ pub(crate) fn open_ndjson(path: &Path, options: &ReadOptions) -> Result<ProfileR
     let file = File::open(path).map_err(|source| IoError::file("open", path, source))?;
     let batches = NdjsonBatches {
         path: path.to_path_buf(),
-        lines: JsonLines::new(path, BufReader::new(file)),
+        lines: match skipped {
+            Some(counter) => JsonLines::new(path, BufReader::new(file)).skipping_bad_lines(counter),
+            None => JsonLines::new(path, BufReader::new(file)),
+        },
         timestamps: TimestampPlan::for_fields(inferred.fields()),
         decoder,
         schema: schema.clone(),

@@ -41,9 +41,13 @@ use crate::xdm::{
 /// Timestamp fields get the type `Timestamp(Microsecond, None)`, which normalization turns
 /// into `Timestamp(Microsecond, "UTC")`. The file's values are still strings or milliseconds;
 /// [`crate::ndjson_timestamp::TimestampPlan`] converts them.
-pub(crate) fn infer_ndjson_schema(path: &Path) -> Result<Schema, IoError> {
+/// With `skip_bad_lines`, lines that are not JSON objects are left out of the inference.
+pub(crate) fn infer_ndjson_schema(path: &Path, skip_bad_lines: bool) -> Result<Schema, IoError> {
     let file = File::open(path).map_err(|source| IoError::file("open", path, source))?;
     let mut lines = JsonLines::new(path, BufReader::new(file));
+    if skip_bad_lines {
+        lines = lines.skipping_bad_lines(std::sync::Arc::default());
+    }
     let mut kinds = FieldKinds::default();
     let mut failure: Option<IoError> = None;
     let mut last_line = 0;
@@ -54,7 +58,9 @@ pub(crate) fn infer_ndjson_schema(path: &Path) -> Result<Schema, IoError> {
         let result = lines.next()?.and_then(|(line, object)| {
             last_line = line;
             kinds.record_object(&object, "", line, path)?;
-            Ok(Value::Object(object))
+            let mut value = Value::Object(object);
+            drop_null_elements(&mut value);
+            Ok(value)
         });
         Some(result.map_err(|error| {
             failure = Some(error);
@@ -293,4 +299,18 @@ fn event_field(field: Field) -> Field {
 /// The values are microseconds in UTC either way.
 fn decoded_timestamp_type() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, None)
+}
+
+/// Removes null elements from every array in `value`. arrow-json's inference rejects a null
+/// element next to objects, such as `"xEvent": [null, {...}]`, although the decoder reads it as
+/// a null struct. A null element carries no element type, so inference can skip it.
+fn drop_null_elements(value: &mut Value) {
+    match value {
+        Value::Array(elements) => {
+            elements.retain(|element| !element.is_null());
+            elements.iter_mut().for_each(drop_null_elements);
+        }
+        Value::Object(object) => object.values_mut().for_each(drop_null_elements),
+        _ => {}
+    }
 }

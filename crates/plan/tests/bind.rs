@@ -221,6 +221,14 @@ fn invalid_regex_names_reason() {
 }
 
 #[test]
+fn oversized_regex_suggests_smaller_repetition() {
+    let rendered = error("person.name.matches(\"a{1000000}\")");
+    assert!(rendered.starts_with("error[E0205]: invalid regular expression \"a{1000000}\""), "{rendered}");
+    assert!(rendered.contains("exceeds size limit"), "{rendered}");
+    assert!(rendered.contains("smaller repetition count"), "{rendered}");
+}
+
+#[test]
 fn invalid_date_is_rejected() {
     let rendered = error("xEvent[timestamp occurs on date(2019, 2, 29)]");
     assert!(rendered.starts_with("error[E0204]: date(2019, 2, 29) is not a calendar day"), "{rendered}");

@@ -54,6 +54,9 @@ fn operator_chain_beyond_tree_limit_is_rejected() {
     let diagnostic = parse(&text).expect_err("3000 operands exceed the tree limit of 512");
     assert_eq!(diagnostic.code, "E0005");
     assert_eq!(diagnostic.message, "expression tree deeper than 512 levels");
+    let help = diagnostic.help.unwrap_or_default();
+    assert!(help.contains("`field in [v1, v2, ...]`"), "{help}");
+    assert!(help.contains("max_depth"), "{help}");
     let raised = parse_with(&text, &ParseOptions { max_depth: 2000 });
     assert!(raised.is_ok(), "{raised:?}");
 }

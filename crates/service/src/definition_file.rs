@@ -51,11 +51,22 @@ pub fn read_definition_file(path: &Path) -> Result<SegmentDefinition, ServiceErr
             "unsupported file extension; use a segment definition `.json` object or a `.pql` file".to_string(),
         ));
     }
-    let text = fs::read_to_string(path).map_err(|e| ServiceError::file("read", path, e))?;
+    let bytes = fs::read(path).map_err(|e| ServiceError::file("read", path, e))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        invalid(format!("invalid UTF-8 at byte {}; save the file as UTF-8", e.utf8_error().valid_up_to()))
+    })?;
     if extension == Some("pql") {
         return Ok(SegmentDefinition::new(file_stem(path)?, text.trim_end()));
     }
     let definition: SegmentDefinition = serde_json::from_str(&text).map_err(|e| {
+        // serde_json stops at 128 nested arrays and objects, which keeps deep input off the stack.
+        if e.to_string().starts_with("recursion limit exceeded") {
+            return invalid(format!(
+                "invalid JSON: arrays and objects nest deeper than 128 levels at line {} column {}; flatten the nesting",
+                e.line(),
+                e.column()
+            ));
+        }
         invalid(format!(
             "invalid JSON: {e}; expected an object with `name` and `expression` {{\"type\": \"PQL\", \"format\": \"pql/text\", \"value\": \"...\"}}"
         ))

@@ -42,6 +42,10 @@ pub struct EvalArgs {
     /// Profiles per record batch.
     #[arg(long, default_value_t = 65_536, value_parser = clap::value_parser!(u64).range(1..=16_777_216))]
     batch_size: u64,
+    /// Skips NDJSON lines that are not valid JSON objects instead of failing, and prints how
+    /// many were skipped.
+    #[arg(long)]
+    skip_bad_lines: bool,
 }
 
 /// Runs the job and prints the audiences.
@@ -56,7 +60,11 @@ pub fn run(args: EvalArgs) -> Result<(), Failure> {
     let now = parse_now(args.now.as_deref())?;
     let definitions = definitions::load_dir(&args.definitions).map_err(Failure)?;
     let options = ReadOptions { batch_size: args.batch_size as usize, ..ReadOptions::default() };
-    let reader = seg_io::open(&args.profiles, &options)?;
+    let (reader, skipped) = if args.skip_bad_lines {
+        seg_io::open_skipping_bad_lines(&args.profiles, &options)?
+    } else {
+        (seg_io::open(&args.profiles, &options)?, seg_io::SkippedLines::default())
+    };
     let schema = reader.schema();
     let segments = job::compile(definitions, &schema).map_err(|errors| Failure(errors.join("\n")))?;
 
@@ -71,6 +79,9 @@ pub fn run(args: EvalArgs) -> Result<(), Failure> {
     })
     .map_err(Failure)?;
     progress.finish_and_clear();
+    if skipped.count() > 0 {
+        eprintln!("seg: warning: skipped {} bad lines of {}", skipped.count(), args.profiles.display());
+    }
 
     if let (Some(dir), Some(ids)) = (&args.members_out, &outcome.member_ids) {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;

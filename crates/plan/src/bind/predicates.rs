@@ -187,13 +187,22 @@ pub(super) fn like_regex(pattern: &str, span: Span) -> Result<Regex, Diagnostic>
     compile_regex(&translated, span)
 }
 
+/// Maximum size in bytes of a compiled regular expression. Bounded repetitions such as
+/// `a{1000000}` expand to copies of their body, so without a limit they could use gigabytes.
+const REGEX_SIZE_LIMIT: usize = 10 << 20;
+
 /// Compiles a `matches` pattern with find semantics.
 pub(super) fn compile_regex(source: &str, span: Span) -> Result<Regex, Diagnostic> {
-    regex::RegexBuilder::new(source).size_limit(10 << 20).build().map_err(|error| {
+    regex::RegexBuilder::new(source).size_limit(REGEX_SIZE_LIMIT).build().map_err(|error| {
         let detail = error.to_string().lines().last().unwrap_or("").trim().to_string();
-        Diagnostic::new(codes::INVALID_PATTERN, format!("invalid regular expression {source:?}: {detail}"), span).with_help(
-            "the pattern syntax is that of the Rust regex crate; look-around and back-references are not available",
-        )
+        let help = if matches!(error, regex::Error::CompiledTooBig(_)) {
+            "the compiled pattern must fit in 10 MiB, so use a smaller repetition count such as `a{1000}`, \
+             or a simpler pattern"
+        } else {
+            "the pattern syntax is that of the Rust regex crate; look-around and back-references are not available"
+        };
+        Diagnostic::new(codes::INVALID_PATTERN, format!("invalid regular expression {source:?}: {detail}"), span)
+            .with_help(help)
     })
 }
 

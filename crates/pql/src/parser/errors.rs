@@ -106,7 +106,8 @@ pub(super) fn too_deep(offset: usize, max_depth: usize) -> Diagnostic {
 pub(super) fn tree_too_deep(span: Span, max_tree_depth: usize) -> Diagnostic {
     Diagnostic::new("E0005", format!("expression tree deeper than {max_tree_depth} levels"), span).with_help(format!(
         "each operator in a chain such as `a or b or c` adds a level, so split long chains into \
-         parenthesized groups, or {RAISE_LIMIT} (the tree may be twice as deep as max_depth)"
+         parenthesized groups, write equality terms on one field as `field in [v1, v2, ...]`, or \
+         {RAISE_LIMIT} (the tree may be twice as deep as max_depth)"
     ))
 }
 
