@@ -25,9 +25,9 @@ pub fn table(segments: &[CompiledSegment], outcome: &JobOutcome, timing: &Timing
         out += &format!("{:<width$}  {:>10}  {:>6.2}%\n", segment.definition.id, members.len(), share);
     }
     out += &format!(
-        "\n{} profiles, {} segments, evaluated at {} in {} ms\n",
-        outcome.total_profiles,
-        segments.len(),
+        "\n{}, {}, evaluated at {} in {} ms\n",
+        crate::commands::count_of(outcome.total_profiles as usize, "profile"),
+        crate::commands::count_of(segments.len(), "segment"),
         format_time(now),
         timing.total.as_millis()
     );

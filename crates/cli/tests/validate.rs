@@ -35,8 +35,8 @@ Compare >= -> boolean
       Literal \"commerce.purchases\"
   Literal 10
 evaluation: batch
-  not streaming and edge: this event condition has no time window relative to now; streaming and edge need every event within the last 24 hours
-  not edge: edge evaluates a single event, and this definition needs 10 events
+  neither streaming nor edge: this event condition has no time window relative to now; streaming and edge need every event within the last 24 hours
+  not edge: edge evaluates a single event, and the event conditions of this definition need 10 events together
 ";
     assert_eq!(stdout(&output), expected);
     Ok(())

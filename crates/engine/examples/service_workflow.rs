@@ -101,6 +101,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             out: out.clone(),
             segment_per_batch: false,
             batch_size: BATCH_SIZE,
+            properties: None,
         },
         &AtomicBool::new(false),
     )?;

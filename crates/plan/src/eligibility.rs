@@ -130,7 +130,7 @@ pub fn classify_with(plan: &SegmentPlan, profile_only: impl Fn(&str) -> Option<b
             )),
             Some(micros) if micros > MAX_LOOKBACK_MICROS => reasons.push(stream(
                 format!(
-                    "this event condition reaches back {} before now; streaming and edge accept at most 24 hours",
+                    "this event condition can reach back {} before now (months and years counted at their longest); streaming and edge accept at most 24 hours",
                     format_duration(micros)
                 ),
                 event.span,
@@ -179,7 +179,7 @@ pub fn classify_with(plan: &SegmentPlan, profile_only: impl Fn(&str) -> Option<b
     if instances > 1 {
         reasons.push(Reason {
             edge_only: true,
-            message: format!("edge evaluates a single event, and this definition needs {instances} events"),
+            message: format!("edge evaluates a single event, and the event conditions of this definition need {instances} events together"),
             span: uses[0].span,
         });
     }

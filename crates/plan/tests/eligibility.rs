@@ -110,7 +110,7 @@ fn window_on_other_field_is_batch() {
 fn window_reason_names_lookback() {
     let result = eligibility(&format!("xEvent[{PURCHASE} and timestamp occurs <= 3 days before now]"));
     assert_eq!(result.reasons.len(), 1, "{:?}", result.reasons);
-    assert!(result.reasons[0].message.contains("reaches back 3 days"), "{}", result.reasons[0].message);
+    assert!(result.reasons[0].message.contains("can reach back 3 days"), "{}", result.reasons[0].message);
 }
 
 #[test]

@@ -72,6 +72,7 @@ pub fn preview(request: &PreviewRequest, workspace: Option<&Workspace>) -> Resul
     let options = seg_io::ReadOptions { batch_size: request.batch_size.max(1) };
     let reader = seg_io::open(&request.profiles, &options)?;
     let schema = reader.schema();
+    check_fields(&schema, &request.fields)?;
     let (definitions, target_id) = target_definitions(&request.target, workspace, &schema)?;
     let prepared = prepare_target(&definitions, workspace, &schema, request.now)?;
     let batches = prepared.extend(reader.map(|batch| batch.map_err(|e| e.to_string())));
@@ -113,6 +114,12 @@ pub(crate) fn fetch_page(
         start = end;
     }
     Ok(results)
+}
+
+/// Rejects a requested field that names no column or crosses a list or map, with the error an
+/// export gives, before any profile is evaluated.
+pub(crate) fn check_fields(schema: &arrow::datatypes::Schema, fields: &[String]) -> Result<(), ServiceError> {
+    crate::export_writer::projected_schema(schema, fields).map(|_| ())
 }
 
 /// Keeps `_id` alone when no field is requested, since an empty list means every column to

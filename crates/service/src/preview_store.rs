@@ -78,6 +78,7 @@ impl Workspace {
         let fingerprint = fingerprint(&request.profiles)?;
         let reader = seg_io::open(&request.profiles, &options)?;
         let schema = reader.schema();
+        crate::preview::check_fields(&schema, &request.fields)?;
         let (definitions, target_id) = target_definitions(&request.target, Some(self), &schema)?;
         let prepared = prepare_target(&definitions, Some(self), &schema, request.now)?;
         let batches = prepared.extend(reader.map(|batch| batch.map_err(|e| e.to_string())));

@@ -28,7 +28,7 @@ fn preview_page(offset: usize, limit: usize) -> Result<seg_service::PreviewRespo
         now: july()?,
         offset,
         limit,
-        fields: vec!["_id".to_string(), "person.name.firstName".to_string()],
+        fields: vec!["_id".to_string(), "identityMap".to_string()],
         batch_size: 4096,
     };
     Ok(preview(&request, None)?)
@@ -64,7 +64,23 @@ fn preview_returns_requested_fields() -> TestResult {
     assert_eq!(page.results.len(), 3);
     let first = &page.results[0];
     assert!(first.contains_key("_id"));
-    assert!(first.contains_key("person"), "{first:?}");
+    assert!(first.contains_key("identityMap"), "{first:?}");
+    Ok(())
+}
+
+#[test]
+fn preview_rejects_fields_inside_events() -> TestResult {
+    let request = PreviewRequest {
+        profiles: profiles(),
+        target: Target::Expression(FREQUENT.to_string()),
+        now: july()?,
+        offset: 0,
+        limit: 3,
+        fields: vec!["xEvent.timestamp".to_string()],
+        batch_size: 4096,
+    };
+    let message = preview(&request, None).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(message.contains("xEvent.timestamp"), "{message}");
     Ok(())
 }
 
@@ -213,7 +229,7 @@ fn stored_preview_pages_and_estimate() -> TestResult {
         now: july()?,
         offset: 0,
         limit: 10,
-        fields: vec!["person.name.firstName".to_string()],
+        fields: vec!["identityMap".to_string()],
         batch_size: 4096,
     };
     let created = workspace.create_preview(&request, &SamplingPolicy::default())?;

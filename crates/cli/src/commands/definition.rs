@@ -131,7 +131,7 @@ pub fn run(args: DefinitionArgs) -> Result<(), Failure> {
                     .unwrap_or_default();
                 text += &format!("{:<38}  {:<24}  {}\n", definition.id, updated, definition.name);
             }
-            text += &format!("{} of {} definitions\n", page.page.page_size, page.page.total_count);
+            text += &format!("{} of {}\n", page.page.page_size, crate::commands::count_of(page.page.total_count, "definition"));
             print(&text)
         }
         DefinitionCommand::Get { workspace, ids, json: _ } => {

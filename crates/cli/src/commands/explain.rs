@@ -36,8 +36,7 @@ pub fn run(args: ExplainArgs) -> Result<(), Failure> {
     let mut out = seg_plan::explain(&plan);
     out += &format!("evaluation: {}\n", eligibility.info);
     for reason in &eligibility.reasons {
-        let excludes = if reason.edge_only { "edge" } else { "streaming and edge" };
-        out += &format!("  not {excludes}: {}\n", reason.message);
+        out += &format!("  {}: {}\n", crate::commands::excluded_methods(reason.edge_only), reason.message);
     }
     print(&out)
 }

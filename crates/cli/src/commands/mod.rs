@@ -37,6 +37,16 @@ impl From<EngineArg> for seg_service::Engine {
 }
 
 /// Formats a value as pretty JSON followed by a newline.
+/// Returns the label of the evaluation methods an eligibility reason rules out.
+pub fn excluded_methods(edge_only: bool) -> &'static str {
+    if edge_only { "not edge" } else { "neither streaming nor edge" }
+}
+
+/// Returns `count` followed by `noun`, with an `s` unless `count` is 1.
+pub fn count_of(count: usize, noun: &str) -> String {
+    if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
+}
+
 pub fn to_json<T: serde::Serialize>(value: &T) -> String {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
     text.push('\n');

@@ -146,7 +146,8 @@ pub fn run(args: ValidateArgs) -> Result<(), Failure> {
         print(&render_text(&checked, &reports))?;
     }
     if invalid > 0 {
-        return Err(Failure(format!("{invalid} of {} definitions are invalid", reports.len())));
+        let verb = if invalid == 1 { "is" } else { "are" };
+        return Err(Failure(format!("{invalid} of {} {verb} invalid", crate::commands::count_of(reports.len(), "definition"))));
     }
     Ok(())
 }
@@ -225,8 +226,11 @@ fn render_text(checked: &[Checked], reports: &[Report]) -> String {
                 out += &format!("valid    {} ({}): {methods}\n", report.id, report.file);
                 for reason in &report.eligibility_reasons {
                     out += &format!(
-                        "           not {}: line {}, column {}: {}\n",
-                        reason.excludes, reason.line, reason.column, reason.message
+                        "           {}: line {}, column {}: {}\n",
+                        crate::commands::excluded_methods(reason.excludes == "edge"),
+                        reason.line,
+                        reason.column,
+                        reason.message
                     );
                 }
             }
@@ -238,7 +242,7 @@ fn render_text(checked: &[Checked], reports: &[Report]) -> String {
         }
     }
     let invalid = reports.iter().filter(|report| !report.valid).count();
-    out += &format!("{} definitions: {} valid, {invalid} invalid\n", reports.len(), reports.len() - invalid);
+    out += &format!("{}: {} valid, {invalid} invalid\n", crate::commands::count_of(reports.len(), "definition"), reports.len() - invalid);
     out
 }
 
