@@ -122,7 +122,7 @@
 //! The five library crates are re-exported whole as [`pql`], [`plan`], [`eval`], [`io`] and
 //! [`service`]. The types most programs name are also at the top level.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 mod segments;
 

@@ -3,7 +3,7 @@
 //! reference interpreter, which evaluates one profile at a time over plain values and exists to
 //! check the columnar engine.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod columnar;
 pub mod reference;

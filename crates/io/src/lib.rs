@@ -7,7 +7,7 @@
 //! Each profile is one row with a string `_id`, and experience events are the list of structs
 //! `xEvent`.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 mod atomic;
 mod bad_lines;

@@ -1,7 +1,7 @@
 //! Binding of parsed PQL against the Arrow schema of the profile data: name resolution, type
 //! checking and the typed plan that both the columnar engine and the reference interpreter run.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod bind;
 pub mod eligibility;

@@ -1,7 +1,7 @@
 //! PQL syntax: the pest grammar, the abstract syntax tree with byte spans, its canonical
 //! printing, and the diagnostic type every stage of the engine reports errors with.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod ast;
 pub mod diagnostic;

@@ -4,7 +4,7 @@
 //! Open a [`Workspace`] (it takes an exclusive lock), create definitions, then start a job
 //! with [`Workspace::start_job`] and wait on its [`JobHandle`].
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod atomic;
 pub mod audience;
