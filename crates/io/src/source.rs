@@ -90,12 +90,29 @@ fn format_of(path: &Path) -> Option<Format> {
 /// cannot be opened or its schema cannot be read or inferred, and the errors of
 /// [`crate::validate_profile_schema`]. Errors in later batches come from the iterator.
 pub fn open(path: &Path, options: &ReadOptions) -> Result<ProfileReader, IoError> {
+    open_with(path, options, None)
+}
+
+/// Opens a profile file like [`open`], but reads only the top-level columns named in
+/// `columns`, plus `_id`, which every profile needs. Names that the file lacks are ignored.
+///
+/// Only Parquet files skip the other columns, which saves decoding them. NDJSON files are
+/// read with every column, as [`open`] reads them.
+///
+/// # Errors
+///
+/// Returns the errors of [`open`].
+pub fn open_columns(path: &Path, options: &ReadOptions, columns: &[&str]) -> Result<ProfileReader, IoError> {
+    open_with(path, options, Some(columns))
+}
+
+fn open_with(path: &Path, options: &ReadOptions, columns: Option<&[&str]>) -> Result<ProfileReader, IoError> {
     let format = format_of(path).ok_or_else(|| IoError::UnsupportedExtension { path: path.to_path_buf() })?;
     if options.batch_size == 0 {
         return Err(IoError::InvalidBatchSize);
     }
     match format {
-        Format::Parquet => parquet_reader::open_parquet(path, options),
+        Format::Parquet => parquet_reader::open_parquet(path, options, columns),
         Format::Ndjson => ndjson_reader::open_ndjson(path, options),
     }
 }
