@@ -32,5 +32,5 @@ pub use generate::{
 };
 pub use members::write_members;
 pub use normalize::{normalize_batch, normalize_schema, normalize_type};
-pub use source::{ProfileReader, ReadOptions, open, open_columns, read_all};
+pub use source::{ProfileReader, ReadOptions, open, open_fields, read_all};
 pub use validate::validate_profile_schema;

@@ -1,5 +1,6 @@
 //! Opening a profile file of any supported format as a stream of normalized record batches.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use arrow::array::RecordBatch;
@@ -93,26 +94,31 @@ pub fn open(path: &Path, options: &ReadOptions) -> Result<ProfileReader, IoError
     open_with(path, options, None)
 }
 
-/// Opens a profile file like [`open`], but reads only the top-level columns named in
-/// `columns`, plus `_id`, which every profile needs. Names that the file lacks are ignored.
+/// Opens a profile file like [`open`], but reads only the fields whose path consists of names
+/// in `fields`, plus `_id` and `identityMap`.
 ///
-/// Only Parquet files skip the other columns, which saves decoding them. NDJSON files are
-/// read with every column, as [`open`] reads them.
+/// Pass every word of the definitions to evaluate: a field is read when each name on its path,
+/// such as `xEvent`, `commerce`, `order` and `priceTotal`, is one of them. A struct or list that
+/// is named but has no named field below keeps one field, so its nulls and lengths stay right.
+/// The batches then lack the other fields, which evaluate as missing.
+///
+/// Only Parquet files skip the other fields, which saves decoding them. NDJSON files are read
+/// with every field, as [`open`] reads them.
 ///
 /// # Errors
 ///
 /// Returns the errors of [`open`].
-pub fn open_columns(path: &Path, options: &ReadOptions, columns: &[&str]) -> Result<ProfileReader, IoError> {
-    open_with(path, options, Some(columns))
+pub fn open_fields(path: &Path, options: &ReadOptions, fields: &HashSet<&str>) -> Result<ProfileReader, IoError> {
+    open_with(path, options, Some(fields))
 }
 
-fn open_with(path: &Path, options: &ReadOptions, columns: Option<&[&str]>) -> Result<ProfileReader, IoError> {
+fn open_with(path: &Path, options: &ReadOptions, fields: Option<&HashSet<&str>>) -> Result<ProfileReader, IoError> {
     let format = format_of(path).ok_or_else(|| IoError::UnsupportedExtension { path: path.to_path_buf() })?;
     if options.batch_size == 0 {
         return Err(IoError::InvalidBatchSize);
     }
     match format {
-        Format::Parquet => parquet_reader::open_parquet(path, options, columns),
+        Format::Parquet => parquet_reader::open_parquet(path, options, fields),
         Format::Ndjson => ndjson_reader::open_ndjson(path, options),
     }
 }

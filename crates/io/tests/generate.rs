@@ -1,13 +1,14 @@
 //! The synthetic profile generator: determinism for a seed, the schema as the readers return it,
 //! and the shape of the event count distribution.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use arrow::array::{Array, AsArray, ListArray, RecordBatch};
 use arrow::datatypes::TimestampMicrosecondType;
 use seg_io::{
     EventCounts, GENERATED_UNTIL, GenerateOptions, HISTORY_MICROS, IoError, MAX_EVENTS_PER_PROFILE, ReadOptions,
-    generate_batch, generate_profiles, generated_schema, normalize_schema, read_all,
+    generate_batch, generate_profiles, generated_schema, normalize_schema, open_fields, read_all,
 };
 use tempfile::TempDir;
 
@@ -152,4 +153,43 @@ fn too_many_fixed_events_rejected() {
     let options = GenerateOptions { events: EventCounts::Fixed(5_001), ..GenerateOptions::default() };
     let error = generate_batch(&options, 0).expect_err("over the maximum");
     assert!(matches!(error, IoError::InvalidGenerateOption { option: "events_per_profile", .. }));
+}
+
+fn event_field_names(batch: &RecordBatch) -> Vec<String> {
+    events(batch).values().as_struct().fields().iter().map(|field| field.name().clone()).collect()
+}
+
+#[test]
+fn named_fields_only_decoded() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = dir.path().join("profiles.parquet");
+    generate_profiles(&small(300, 12), &path, |_| {})?;
+    let (_, full) = read_all(&path, &ReadOptions::default())?;
+
+    let names = HashSet::from(["xEvent", "eventType", "loyalty", "points"]);
+    let reader = open_fields(&path, &ReadOptions::default(), &names)?;
+    let schema = reader.schema();
+    let batches = reader.collect::<Result<Vec<_>, _>>()?;
+    let columns: Vec<&str> = schema.fields().iter().map(|field| field.name().as_str()).collect();
+    assert_eq!(columns, ["_id", "loyalty", "identityMap", "xEvent"]);
+    assert_eq!(event_field_names(&batches[0]), ["eventType"]);
+    assert_eq!(event_counts(&batches[0]), event_counts(&full[0]));
+    Ok(())
+}
+
+#[test]
+fn named_list_keeps_lengths() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = dir.path().join("profiles.parquet");
+    generate_profiles(&small(300, 13), &path, |_| {})?;
+    let (_, full) = read_all(&path, &ReadOptions::default())?;
+
+    let names = HashSet::from(["xEvent", "productListItems"]);
+    let batches = open_fields(&path, &ReadOptions::default(), &names)?.collect::<Result<Vec<_>, _>>()?;
+    assert_eq!(event_counts(&batches[0]), event_counts(&full[0]));
+    assert_eq!(event_field_names(&batches[0]), ["productListItems"]);
+    let items = events(&batches[0]).values().as_struct().column(0).as_list::<i32>().offsets().clone();
+    let full_items = events(&full[0]).values().as_struct().column_by_name("productListItems").expect("items");
+    assert_eq!(&items, full_items.as_list::<i32>().offsets());
+    Ok(())
 }
