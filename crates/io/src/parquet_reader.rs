@@ -14,7 +14,7 @@ use crate::error::IoError;
 use crate::normalize::{normalize_batch_to, normalize_schema};
 use crate::source::{ProfileReader, ReadOptions};
 use crate::validate::validate_profile_schema;
-use crate::xdm::{ID_COLUMN, IDENTITY_MAP_COLUMN};
+use crate::xdm::ID_COLUMN;
 
 /// Opens a Parquet file as a [`ProfileReader`] that decodes `options.batch_size` rows at a time.
 ///
@@ -55,11 +55,11 @@ const STRUCTURAL_NAMES: [&str; 7] = ["list", "element", "item", "array", "key_va
 
 /// Returns the indexes of the leaf columns that a reader of the fields in `names` needs.
 ///
-/// A leaf is needed when every field name on its path appears in `names`; the levels of lists
-/// and maps (such as `list` and `element`) do not count. Every leaf of `_id` and `identityMap`
-/// is needed. When `names` contains every field name down to a struct or list but no leaf below
-/// it, its first leaf is needed too, because that leaf's levels carry the nulls and lengths of
-/// the struct or list (for `xEvent.count()`, say).
+/// A leaf is needed when every field name on its path appears in `names`. The levels of lists
+/// and maps (such as `list` and `element`) do not count. The `_id` leaf is always needed.
+/// When `names` contains every field name down to a struct or list but no leaf below it, its
+/// first leaf is needed too, because that leaf's levels carry the nulls and lengths of the
+/// struct or list (for `xEvent.count()`, say).
 fn leaves_named_by(schema: &SchemaDescriptor, names: &HashSet<&str>) -> Vec<usize> {
     let paths: Vec<Vec<&str>> = schema
         .columns()
@@ -74,8 +74,7 @@ fn leaves_named_by(schema: &SchemaDescriptor, names: &HashSet<&str>) -> Vec<usiz
     let mut needed: Vec<usize> = (0..paths.len())
         .filter(|&index| {
             let path = &paths[index];
-            let whole = path.first().is_some_and(|root| *root == ID_COLUMN || *root == IDENTITY_MAP_COLUMN);
-            whole || known(path) == path.len()
+            path.first() == Some(&ID_COLUMN) || known(path) == path.len()
         })
         .collect();
 

@@ -94,8 +94,8 @@ pub fn open(path: &Path, options: &ReadOptions) -> Result<ProfileReader, IoError
     open_with(path, options, None)
 }
 
-/// Opens a profile file like [`open`], but reads only the fields whose path consists of names
-/// in `fields`, plus `_id` and `identityMap`.
+/// Opens a profile file like [`open`], but reads only `_id` and the fields whose path consists
+/// of names in `fields`. Add `identityMap`, `id` and `primary` to read the identity map.
 ///
 /// Pass every word of the definitions to evaluate: a field is read when each name on its path,
 /// such as `xEvent`, `commerce`, `order` and `priceTotal`, is one of them. A struct or list that
