@@ -90,6 +90,19 @@ fn load_json(path: &Path) -> Result<Definition, String> {
     Ok(Definition { id, name, expression, path: path.to_path_buf() })
 }
 
+/// Returns the words of the definitions' expressions: the names that
+/// [`seg_io::open_fields`] keeps fields by.
+///
+/// A word is a run of letters, digits and underscores. Words inside string literals are kept
+/// too, which can only make the reader decode more fields than needed, never fewer.
+pub fn expression_words(definitions: &[Definition]) -> std::collections::HashSet<&str> {
+    definitions
+        .iter()
+        .flat_map(|definition| definition.expression.split(|c: char| !(c.is_alphanumeric() || c == '_')))
+        .filter(|word| !word.is_empty())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,7 +28,8 @@ const EXAMPLES: &str = "Examples:
   seg parse 'xEvent[eventType = \"commerce.purchases\"].count() >= 3'
   seg validate testdata/cdnow/segments --profiles testdata/cdnow/profiles.parquet
   seg explain testdata/cdnow/segments/frequent-buyers.pql --profiles testdata/cdnow/profiles.parquet
-  seg convert-cdnow --input CDNOW_master.txt --output testdata/cdnow/profiles.parquet";
+  seg convert-cdnow --input CDNOW_master.txt --output testdata/cdnow/profiles.parquet
+  seg generate --profiles 1000000 --seed 1 --out bench-data/profiles-1m.parquet";
 
 #[derive(Subcommand)]
 enum Command {
@@ -56,6 +57,10 @@ enum Command {
     ConvertCdnow(commands::convert::ConvertArgs),
     /// Convert a definition between PQL text and pql/json.
     Convert(commands::convert_pql::ConvertPqlArgs),
+    /// Write seeded synthetic profiles with experience events to a Parquet file.
+    Generate(commands::generate::GenerateArgs),
+    /// Measure segment jobs over a profile file: profiles/s, events/s and peak memory.
+    Bench(commands::bench::BenchArgs),
 }
 
 /// A failure the CLI reports on stderr before exiting with status 1.
@@ -86,6 +91,8 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(args),
         Command::ConvertCdnow(args) => commands::convert::run(args),
         Command::Convert(args) => commands::convert_pql::run(args),
+        Command::Generate(args) => commands::generate::run(args),
+        Command::Bench(args) => commands::bench::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

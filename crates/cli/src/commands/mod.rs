@@ -1,5 +1,6 @@
 //! One module per `seg` subcommand.
 
+pub mod bench;
 pub mod convert;
 pub mod convert_pql;
 pub mod definition;
@@ -7,6 +8,7 @@ pub mod estimate;
 pub mod eval;
 pub mod export;
 pub mod explain;
+pub mod generate;
 pub mod job;
 pub mod membership;
 pub mod parse;
