@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Compare seg with DuckDB and Polars on one generated profile file.
 #
-# Usage: benches/compare/run.sh [PROFILES] [RUNS]
+# Usage: benches/compare/run.sh [PROFILES] [RUNS] [OPTIONS...]
 #   PROFILES  profiles to generate (default 1000000); the file is reused when it exists
 #   RUNS      timed runs per definition (default 3)
+#   OPTIONS   passed on to compare.py, such as --skip-hundred or --job-runs 3
 #
 # Builds the release seg binary, creates a Python virtual environment with duckdb, polars,
 # pyarrow and matplotlib under bench-data/venv, generates bench-data/profiles-<PROFILES>.parquet
@@ -18,7 +19,7 @@ runs=${2:-3}
 mkdir -p "$data"
 
 cargo build --release --quiet -p seg-cli --manifest-path "$root/Cargo.toml"
-seg=$root/target/release/seg
+seg=${CARGO_TARGET_DIR:-$root/target}/release/seg
 
 if [ ! -x "$data/venv/bin/python" ]; then
     python3 -m venv "$data/venv"
@@ -32,4 +33,4 @@ fi
 
 "$data/venv/bin/python" "$root/benches/compare/compare.py" \
     --seg "$seg" --profiles "$file" --definitions "$root/benches/definitions" \
-    --data "$data" --runs "$runs" --charts "$root/docs" --title "$profiles profiles, $(nproc) cores"
+    --data "$data" --runs "$runs" --charts "$root/docs" --title "$profiles profiles, $(nproc) cores" "${@:3}"
