@@ -42,6 +42,9 @@ fn generate_then_bench() {
     let members = jobs[0]["members"].as_array().unwrap();
     assert!(members.iter().all(|pair| pair[1].as_u64().unwrap() > 0), "a definition has no members: {members:?}");
     assert!(projected["peakRssBytes"].as_u64().unwrap() > 0);
+    let read = jobs[0]["medianReadSeconds"].as_f64().unwrap();
+    assert!(read > 0.0, "no time spent reading");
+    assert!(read <= jobs[0]["medianSeconds"].as_f64().unwrap(), "reading took longer than the whole run");
 
     for job in &jobs[1..] {
         let id = job["job"].as_str().unwrap();

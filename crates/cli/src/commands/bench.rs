@@ -24,7 +24,9 @@ use crate::{Failure, definitions, print};
 Each run reads the whole file and evaluates the definitions as one segment job, as `seg eval`
 does, but decodes only `_id` and the fields that the definitions name unless --all-columns
 is given. So the identity namespace counts of a job are left out, as the identity map is not
-read. The peak memory is the VmHWM line of /proc/self/status after the last run.")]
+read. The read column is the median time spent reading and decoding batches on the calling
+thread. Evaluation runs on all threads between reads, so the rest of a run is evaluation. The
+peak memory is the VmHWM line of /proc/self/status after the last run.")]
 pub struct BenchArgs {
     /// The profiles: a Parquet file, or NDJSON with one XDM profile per line.
     #[arg(long)]
@@ -65,6 +67,9 @@ struct JobReport {
     /// The wall-clock seconds of every run, in run order.
     run_seconds: Vec<f64>,
     median_seconds: f64,
+    /// The median over runs of the seconds spent reading and decoding batches. Reading and
+    /// evaluation take turns, so the rest of a run is evaluation on all threads.
+    median_read_seconds: f64,
     profiles_per_second: f64,
     events_per_second: f64,
     /// Members per segment id, in evaluation order.
@@ -151,6 +156,7 @@ fn measure(
         segments.iter().map(|segment| segment.definition.clone()).collect();
     let fields = definitions::expression_words(&definitions);
     let mut run_seconds = Vec::with_capacity(args.runs as usize);
+    let mut read_seconds = Vec::with_capacity(args.runs as usize);
     let mut events = 0;
     let mut outcome = None;
     for _ in 0..args.runs {
@@ -161,19 +167,29 @@ fn measure(
             seg_io::open_fields(&args.profiles, options, &fields)?
         };
         events = 0;
-        let batches = reader.map(|batch| {
-            let batch = batch.map_err(|e| e.to_string())?;
+        let mut reading = Duration::ZERO;
+        let mut reader = reader;
+        let batches = std::iter::from_fn(|| {
+            let read_started = Instant::now();
+            let batch = reader.next();
+            reading += read_started.elapsed();
+            let batch = match batch? {
+                Ok(batch) => batch,
+                Err(error) => return Some(Err(error.to_string())),
+            };
             events += event_count(&batch);
-            Ok(batch)
+            Some(Ok(batch))
         });
         let result = job::run(batches, segments, context, RunOptions::default(), |_| std::ops::ControlFlow::Continue(()))
             .map_err(Failure)?;
         run_seconds.push(started.elapsed().as_secs_f64());
+        read_seconds.push(reading.as_secs_f64());
         outcome = Some(result);
     }
     let outcome = outcome.ok_or_else(|| Failure("no runs were made; set --runs to at least 1".to_string()))?;
 
     let median_seconds = median(&run_seconds);
+    let median_read_seconds = median(&read_seconds);
     let profiles = outcome.total_profiles;
     let per_second = |count: u64| if median_seconds > 0.0 { count as f64 / median_seconds } else { 0.0 };
     Ok(JobReport {
@@ -185,6 +201,7 @@ fn measure(
         events_per_second: per_second(events),
         run_seconds,
         median_seconds,
+        median_read_seconds,
         members: segments.iter().zip(&outcome.members).map(|(s, m)| (s.definition.id.clone(), m.len())).collect(),
     })
 }
@@ -227,13 +244,20 @@ fn table(report: &BenchReport) -> String {
         format_duration(Duration::from_secs_f64(report.compile_seconds))
     );
     text.push_str(&format!(
-        "{:<28} {:>5} {:>12} {:>14} {:>11} {:>14} {:>14}\n",
-        "job", "defs", "profiles", "events", "median s", "profiles/s", "events/s"
+        "{:<28} {:>5} {:>12} {:>14} {:>11} {:>9} {:>14} {:>14}\n",
+        "job", "defs", "profiles", "events", "median s", "read s", "profiles/s", "events/s"
     ));
     for job in &report.jobs {
         text.push_str(&format!(
-            "{:<28} {:>5} {:>12} {:>14} {:>11.3} {:>14.0} {:>14.0}\n",
-            job.job, job.definitions, job.profiles, job.events, job.median_seconds, job.profiles_per_second, job.events_per_second
+            "{:<28} {:>5} {:>12} {:>14} {:>11.3} {:>9.3} {:>14.0} {:>14.0}\n",
+            job.job,
+            job.definitions,
+            job.profiles,
+            job.events,
+            job.median_seconds,
+            job.median_read_seconds,
+            job.profiles_per_second,
+            job.events_per_second
         ));
     }
     if let Some(all) = report.jobs.first() {
