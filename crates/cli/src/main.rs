@@ -29,6 +29,7 @@ const EXAMPLES: &str = "Examples:
   seg validate testdata/cdnow/segments --profiles testdata/cdnow/profiles.parquet
   seg explain testdata/cdnow/segments/frequent-buyers.pql --profiles testdata/cdnow/profiles.parquet
   seg convert-cdnow --input CDNOW_master.txt --output testdata/cdnow/profiles.parquet
+  seg generate --profiles 1000000 --seed 1 --out bench-data/profiles-1m.parquet
   seg completions bash > ~/.local/share/bash-completion/completions/seg
 
 Run `seg <command> --help` for the options and examples of each command.";
@@ -69,6 +70,10 @@ enum Command {
     Search(commands::search::SearchArgs),
     /// Print a shell completion script for bash, zsh, fish, elvish or PowerShell.
     Completions(commands::completions::CompletionsArgs),
+    /// Write seeded synthetic profiles with experience events to a Parquet file.
+    Generate(commands::generate::GenerateArgs),
+    /// Measure segment jobs over a profile file: profiles/s, events/s and peak memory.
+    Bench(commands::bench::BenchArgs),
 }
 
 /// A failure the CLI reports on stderr before exiting with status 1.
@@ -104,6 +109,8 @@ fn main() -> ExitCode {
         Command::External(args) => commands::external::run(args),
         Command::Search(args) => commands::search::run(args),
         Command::Completions(args) => commands::completions::run(args, &mut Cli::command()),
+        Command::Generate(args) => commands::generate::run(args),
+        Command::Bench(args) => commands::bench::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -237,6 +237,17 @@ pub enum IoError {
         message: String,
     },
 
+    /// An option of the synthetic profile generator is out of range.
+    #[error("invalid generator option {option} = {value}: {expected}")]
+    InvalidGenerateOption {
+        /// The option, such as `mean_events`.
+        option: &'static str,
+        /// The rejected value as written.
+        value: String,
+        /// The accepted range.
+        expected: &'static str,
+    },
+
     /// A segment id cannot be used as a file name.
     #[error(
         "invalid segment id {segment_id:?}: {reason}; use an id without `/`, `\\`, `..` or \

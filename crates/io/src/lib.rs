@@ -1,5 +1,5 @@
 //! Profile input and output: Parquet and NDJSON profile files as normalized Arrow record
-//! batches, the CDNOW converter, and segment membership files.
+//! batches, the CDNOW converter, the synthetic profile generator, and segment membership files.
 //!
 //! [`open`] reads a profile file of either format as a stream of batches with one shape:
 //! every timestamp and date becomes `Timestamp(Microsecond, "UTC")`, every integer `Int64`,
@@ -14,6 +14,7 @@ mod bad_lines;
 mod cdnow;
 mod cdnow_arrow;
 mod error;
+mod generate;
 mod members;
 mod ndjson_lines;
 mod ndjson_reader;
@@ -29,7 +30,11 @@ pub use bad_lines::{SkippedLines, open_skipping_bad_lines};
 pub use cdnow::{CdnowSummary, convert_cdnow};
 pub use cdnow_arrow::cdnow_schema;
 pub use error::IoError;
+pub use generate::{
+    EVENT_TYPES, EventCounts, GENERATED_UNTIL, GenerateOptions, GenerateSummary, HISTORY_MICROS,
+    MAX_EVENTS_PER_PROFILE, generate_batch, generate_profiles, generated_schema,
+};
 pub use members::write_members;
 pub use normalize::{normalize_batch, normalize_schema, normalize_type};
-pub use source::{ProfileReader, ReadOptions, open, read_all};
+pub use source::{ProfileReader, ReadOptions, open, open_fields, read_all};
 pub use validate::validate_profile_schema;

@@ -1,5 +1,6 @@
 //! Opening a profile file of any supported format as a stream of normalized record batches.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use arrow::array::RecordBatch;
@@ -100,12 +101,34 @@ fn format_of(path: &Path) -> Option<Format> {
 /// cannot be opened or its schema cannot be read or inferred, and the errors of
 /// [`crate::validate_profile_schema`]. Errors in later batches come from the iterator.
 pub fn open(path: &Path, options: &ReadOptions) -> Result<ProfileReader, IoError> {
+    open_with(path, options, None)
+}
+
+/// Opens a profile file like [`open`], but reads only `_id` and the fields whose path consists
+/// of names in `fields`. Add `identityMap`, `id` and `primary` to read the identity map.
+///
+/// Pass every word of the definitions to evaluate: a field is read when each name on its path,
+/// such as `xEvent`, `commerce`, `order` and `priceTotal`, is one of them. A struct or list that
+/// is named but has no named field below keeps one field, so its nulls and lengths stay right.
+/// The batches then lack the other fields, which evaluate as missing.
+///
+/// Only Parquet files skip the other fields, which saves decoding them. NDJSON files are read
+/// with every field, as [`open`] reads them.
+///
+/// # Errors
+///
+/// Returns the errors of [`open`].
+pub fn open_fields(path: &Path, options: &ReadOptions, fields: &HashSet<&str>) -> Result<ProfileReader, IoError> {
+    open_with(path, options, Some(fields))
+}
+
+fn open_with(path: &Path, options: &ReadOptions, fields: Option<&HashSet<&str>>) -> Result<ProfileReader, IoError> {
     let format = format_of(path).ok_or_else(|| IoError::UnsupportedExtension { path: path.to_path_buf() })?;
     if options.batch_size == 0 {
         return Err(IoError::InvalidBatchSize);
     }
     match format {
-        Format::Parquet => parquet_reader::open_parquet(path, options),
+        Format::Parquet => parquet_reader::open_parquet(path, options, fields),
         Format::Ndjson => ndjson_reader::open_ndjson(path, options),
     }
 }

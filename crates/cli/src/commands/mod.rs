@@ -1,6 +1,7 @@
 //! One module per `seg` subcommand.
 
 pub mod audience;
+pub mod bench;
 pub mod completions;
 pub mod convert;
 pub mod convert_pql;
@@ -10,6 +11,7 @@ pub mod eval;
 pub mod export;
 pub mod external;
 pub mod explain;
+pub mod generate;
 pub mod job;
 pub mod membership;
 pub mod parse;
