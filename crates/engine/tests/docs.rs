@@ -1,10 +1,10 @@
 //! `cargo doc --no-deps --workspace` builds without warnings, so that broken links and
 //! undocumented public items fail the tests.
 //!
-//! NOTE: this test runs only when `SEG_DOC_CHECK=1` is set. It documents the workspace in its
-//! own target directory, `<target>/doc-check`, so it does not wait for the lock of the outer
-//! `cargo test`. A first run there checks every dependency again, which took 7 minutes on a
-//! shared 2-core machine. Later runs take seconds.
+//! It documents the workspace in its own target directory, `<target>/doc-check`, so it does
+//! not wait for the lock of the outer `cargo test`. A first run there checks every dependency
+//! again, which took 7 minutes on a shared 2-core machine; later runs take seconds. Set
+//! `SEG_DOC_CHECK=0` to skip it in a quick local run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -17,8 +17,8 @@ fn outer_target_dir() -> Option<PathBuf> {
 
 #[test]
 fn cargo_doc_has_no_warnings() -> Result<(), String> {
-    if std::env::var("SEG_DOC_CHECK").as_deref() != Ok("1") {
-        eprintln!("skipped: set SEG_DOC_CHECK=1 to run cargo doc with warnings denied");
+    if std::env::var("SEG_DOC_CHECK").as_deref() == Ok("0") {
+        eprintln!("skipped: SEG_DOC_CHECK=0 is set");
         return Ok(());
     }
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
