@@ -209,7 +209,7 @@ impl Audiences {
 /// Reads a whole Parquet or NDJSON profile file, compiles `(segment id, PQL text)` pairs
 /// against its schema and evaluates them as of `now`.
 ///
-/// This holds every batch of the file in memory. For files larger than memory, read batches
+/// This keeps every batch of the file in memory. For files larger than memory, read batches
 /// with [`seg_io::open`] and evaluate them in groups with [`SegmentSet::evaluate`], offsetting
 /// the row numbers yourself.
 ///

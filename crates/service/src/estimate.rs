@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::Definition;
 use crate::error::ServiceError;
-use crate::query::{Target, evaluate_target, prepare_target, target_definitions};
+use crate::query::{PreparedTarget, Target, evaluate_target, prepare_target, target_definitions};
 use crate::sample::sample_rows;
 use crate::workspace::Workspace;
 
@@ -117,9 +117,9 @@ pub fn estimate(request: &EstimateRequest, workspace: Option<&Workspace>) -> Res
         total_rows += batch?.num_rows() as u64;
     }
     let (definitions, target_id) = target_definitions(&request.target, workspace, &schema)?;
-    let prepared = prepare_target(&definitions, workspace, &schema, request.now)?;
-    let batches = prepared.extend(seg_io::open(&request.profiles, &options)?.map(|batch| batch.map_err(|e| e.to_string())));
-    estimate_batches(batches, total_rows, &prepared.schema, prepared.definitions.clone(), &target_id, request.now, &request.policy)
+    let PreparedTarget { definitions, schema, external } = prepare_target(&definitions, workspace, &schema, request.now)?;
+    let batches = external.extend_batches(seg_io::open(&request.profiles, &options)?.map(|batch| batch.map_err(|e| e.to_string())));
+    estimate_batches(batches, total_rows, &schema, definitions, &target_id, request.now, &request.policy)
 }
 
 /// Estimates the size of `target_id` over `batches`, which hold `total_rows` profiles.

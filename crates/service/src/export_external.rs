@@ -1,7 +1,7 @@
 //! Export of external audiences.
 //!
 //! An external audience is a member list imported from CSV, not a set of profiles found by a
-//! job, so its export writes that list. Each row holds one member's identity, its namespace,
+//! job, so its export writes that list. Each row contains one member's identity, its namespace,
 //! the membership status and times, and the other CSV columns of the import (the payload) as
 //! `payload.<column>`. A member whose `validUntil` has passed at export time counts as `exited`.
 

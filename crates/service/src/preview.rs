@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::error::ServiceError;
 use crate::fields::rows_as_json;
-use crate::query::{Target, evaluate_target, prepare_target, target_definitions};
+use crate::query::{PreparedTarget, Target, evaluate_target, prepare_target, target_definitions};
 use crate::workspace::Workspace;
 
 /// The default page size of a preview.
@@ -74,9 +74,9 @@ pub fn preview(request: &PreviewRequest, workspace: Option<&Workspace>) -> Resul
     let schema = reader.schema();
     check_fields(&schema, &request.fields)?;
     let (definitions, target_id) = target_definitions(&request.target, workspace, &schema)?;
-    let prepared = prepare_target(&definitions, workspace, &schema, request.now)?;
-    let batches = prepared.extend(reader.map(|batch| batch.map_err(|e| e.to_string())));
-    let target = evaluate_target(batches, prepared.definitions.clone(), &target_id, &prepared.schema, request.now)?;
+    let PreparedTarget { definitions, schema, external } = prepare_target(&definitions, workspace, &schema, request.now)?;
+    let batches = external.extend_batches(reader.map(|batch| batch.map_err(|e| e.to_string())));
+    let target = evaluate_target(batches, definitions, &target_id, &schema, request.now)?;
 
     let results = fetch_page(&request.profiles, &options, &target.members, request.offset, request.limit, &request.fields)?;
     let page = PreviewPage { offset: request.offset, size: results.len(), total_count: target.members.len() };

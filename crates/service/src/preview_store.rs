@@ -16,7 +16,7 @@ use crate::error::ServiceError;
 use crate::estimate::{EstimateRequest, EstimateResponse, SamplingPolicy, estimate, response};
 use crate::membership::format_micros;
 use crate::preview::{PreviewPage, PreviewRequest, PreviewResponse, fetch_page};
-use crate::query::{Target, evaluate_target, prepare_target, target_definitions};
+use crate::query::{PreparedTarget, Target, evaluate_target, prepare_target, target_definitions};
 use crate::workspace::{Workspace, check_id};
 
 /// A stored preview, `previews/<id>.json`.
@@ -80,9 +80,9 @@ impl Workspace {
         let schema = reader.schema();
         crate::preview::check_fields(&schema, &request.fields)?;
         let (definitions, target_id) = target_definitions(&request.target, Some(self), &schema)?;
-        let prepared = prepare_target(&definitions, Some(self), &schema, request.now)?;
-        let batches = prepared.extend(reader.map(|batch| batch.map_err(|e| e.to_string())));
-        let target = evaluate_target(batches, prepared.definitions.clone(), &target_id, &prepared.schema, request.now)?;
+        let PreparedTarget { definitions, schema, external } = prepare_target(&definitions, Some(self), &schema, request.now)?;
+        let batches = external.extend_batches(reader.map(|batch| batch.map_err(|e| e.to_string())));
+        let target = evaluate_target(batches, definitions, &target_id, &schema, request.now)?;
 
         let total = target.total_profiles;
         let estimate_object = if policy.sample_size(total) >= total {

@@ -127,16 +127,6 @@ pub(crate) struct PreparedTarget {
     pub external: ExternalInputs,
 }
 
-impl PreparedTarget {
-    /// Adds the external audience columns to every batch of `batches`.
-    pub fn extend<'a>(
-        &'a self,
-        batches: impl Iterator<Item = Result<RecordBatch, String>> + 'a,
-    ) -> impl Iterator<Item = Result<RecordBatch, String>> + 'a {
-        batches.map(|batch| batch.and_then(|batch| self.external.extend_batch(batch)))
-    }
-}
-
 /// Prepares `definitions` for evaluation at `now` (microseconds) over profiles of `schema`. With
 /// a workspace, an `inSegment` that names one of its external audiences reads that audience's
 /// members still valid at `now`.

@@ -292,7 +292,7 @@ impl JobContext {
         })?;
 
         let context = EvalContext { now: request.now };
-        let batches = reader.map(|batch| batch.map_err(|e| e.to_string()).and_then(|batch| external.extend_batch(batch)));
+        let batches = external.extend_batches(reader.map(|batch| batch.map_err(|e| e.to_string())));
         let run_options = RunOptions { engine: request.engine, collect_ids: false, collect_keys: true };
         let outcome = engine::run(batches, &segments, &context, run_options, |read| {
             self.profiles_read.store(read, Ordering::Relaxed);

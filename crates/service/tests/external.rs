@@ -207,7 +207,8 @@ fn external_audience_export_writes_payload() -> TestResult {
 
     request.fields = vec!["tier".to_string()];
     let message = workspace.run_export(&request, &AtomicBool::new(false)).err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(message.contains("\"tier\"") && message.contains("payload.tier"), "{message}");
+    assert!(message.contains("\"tier\""), "{message}");
+    assert!(message.contains("payload.tier"), "{message}");
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 //!
 //! The engine evaluates `inSegment("x")` from the masks of segments evaluated earlier in the same
 //! batch. For an external audience `x`, the evaluation adds a boolean column to every profile batch,
-//! true where the profile's `identityMap` holds a current member's identity in the audience's
+//! true where the profile's `identityMap` contains a current member's identity in the audience's
 //! identity namespace, and evaluates `x` as the segment `<column> = true` before the segments
 //! that read it. A job writes no memberships for it, because they come from the imports.
 
@@ -105,6 +105,14 @@ impl ExternalInputs {
                 path: PathBuf::from(format!("<external audience {}>", audience.id)),
             })
             .collect()
+    }
+
+    /// Appends the membership columns to every batch of `batches`.
+    pub fn extend_batches<'a>(
+        &'a self,
+        batches: impl Iterator<Item = Result<RecordBatch, String>> + 'a,
+    ) -> impl Iterator<Item = Result<RecordBatch, String>> + 'a {
+        batches.map(|batch| batch.and_then(|batch| self.extend_batch(batch)))
     }
 
     /// Appends the membership column of every external audience to `batch`.
