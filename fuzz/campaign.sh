@@ -36,15 +36,15 @@ seeds() {
 }
 
 # Prints the CPU seconds a target has used so far.
-used() {
+cpu_seconds_of() {
     awk -v target="$1" '$1 == target { sum += $2 } END { printf "%d\n", sum }' "$tally"
 }
 
 # Prints the targets below the goal, least fuzzed first.
-pending() {
+targets_below_goal() {
     for target in "${targets[@]}"; do
         local seconds
-        seconds="$(used "$target")"
+        seconds="$(cpu_seconds_of "$target")"
         if [ "$seconds" -lt "$goal" ]; then
             echo "$seconds $target"
         fi
@@ -55,7 +55,7 @@ worker() {
     local id="$1"
     while true; do
         local picked=""
-        for target in $(pending); do
+        for target in $(targets_below_goal); do
             exec {lock}>"locks/$target"
             if flock -n "$lock"; then
                 picked="$target"
@@ -64,7 +64,7 @@ worker() {
             exec {lock}>&-
         done
         if [ -z "$picked" ]; then
-            [ -z "$(pending)" ] && return 0
+            [ -z "$(targets_below_goal)" ] && return 0
             sleep 30
             continue
         fi
@@ -83,7 +83,7 @@ worker() {
         rm -f "$times"
         printf '%s\t%s\t%s\n' "$picked" "$cpu" "$(date -u +%FT%TZ)" >>"$tally"
         exec {lock}>&-
-        echo "worker $id: $picked +${cpu} s CPU, $(used "$picked") s in all, exit $status"
+        echo "worker $id: $picked +${cpu} s CPU, $(cpu_seconds_of "$picked") s in all, exit $status"
         if [ "$status" -ne 0 ]; then
             echo "worker $id: $picked failed; see corpus/$picked.worker$id.log and artifacts/$picked" >&2
             return "$status"
@@ -104,6 +104,6 @@ done
 
 echo "CPU seconds and corpus entries per target:"
 for target in "${targets[@]}"; do
-    echo "  $target: $(used "$target") s, $(find "corpus/$target" -type f | wc -l) entries"
+    echo "  $target: $(cpu_seconds_of "$target") s, $(find "corpus/$target" -type f | wc -l) entries"
 done
 exit "$status"

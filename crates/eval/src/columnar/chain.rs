@@ -18,7 +18,40 @@ use super::eval::BatchEvaluator;
 /// One step's matching events and how many distinct ones it needs.
 struct Step {
     matches: BooleanBuffer,
+    /// The same bits as 64-bit words from event 0, for finding the next match quickly.
+    words: Vec<u64>,
     count: u64,
+}
+
+impl Step {
+    fn new(matches: BooleanBuffer, count: u64) -> Step {
+        let words = matches.bit_chunks().iter_padded().collect();
+        Step {
+            matches,
+            words,
+            count,
+        }
+    }
+
+    /// Returns the first matching event in `from..end`.
+    fn next_match(&self, from: usize, end: usize) -> Option<usize> {
+        if from >= end {
+            return None;
+        }
+        let mut index = from / 64;
+        let mut word = self.words[index] & (u64::MAX << (from % 64));
+        loop {
+            if word != 0 {
+                let event = index * 64 + word.trailing_zeros() as usize;
+                return (event < end).then_some(event);
+            }
+            index += 1;
+            if index * 64 >= end {
+                return None;
+            }
+            word = self.words[index];
+        }
+    }
 }
 
 impl<'p> BatchEvaluator<'p> {
@@ -42,16 +75,19 @@ impl<'p> BatchEvaluator<'p> {
             let mut steps = Vec::with_capacity(chain.steps.len());
             for step in &chain.steps {
                 let matches = evaluator.predicate(&step.condition)?;
-                steps.push(Step {
-                    matches: matches.values().clone(),
-                    count: step.count,
-                });
+                steps.push(Step::new(matches.values().clone(), step.count));
             }
 
+            let values = times.values();
+            let nulls = times.nulls().filter(|nulls| nulls.null_count() > 0);
             let mut order = Vec::new();
             let bits = BooleanBuffer::collect_bool(ranges.parent_len(), |row| {
-                sort_events(ranges.range(row), times.values(), times.nulls(), &mut order);
-                chain_holds(&order, times.values(), &steps)
+                let range = ranges.range(row);
+                if nulls.is_none() && is_sorted(&values[range.clone()]) {
+                    return sorted_chain_holds(range, values, &steps);
+                }
+                sort_events(range, values, nulls, &mut order);
+                chain_holds(&order, values, &steps)
             });
             Ok(mask(bits))
         })
@@ -83,6 +119,41 @@ fn sort_events(
     if !sorted {
         order.sort_unstable_by_key(|&event| times[event as usize]);
     }
+}
+
+/// Returns whether the timestamps never decrease.
+fn is_sorted(times: &[i64]) -> bool {
+    times.windows(2).all(|pair| pair[0] <= pair[1])
+}
+
+/// Matches the steps greedily against the events of `range`, which are in time order and all
+/// have a timestamp, jumping from one match of a step to the next through its bit words.
+fn sorted_chain_holds(range: std::ops::Range<usize>, times: &[i64], steps: &[Step]) -> bool {
+    let mut cursor = range.start;
+    let mut previous: Option<i64> = None;
+    for step in steps {
+        if step.count == 0 {
+            continue;
+        }
+        if let Some(previous) = previous {
+            while cursor < range.end && times[cursor] <= previous {
+                cursor += 1;
+            }
+        }
+        let mut found = 0;
+        loop {
+            let Some(event) = step.next_match(cursor, range.end) else {
+                return false;
+            };
+            cursor = event + 1;
+            found += 1;
+            if found == step.count {
+                previous = Some(times[event]);
+                break;
+            }
+        }
+    }
+    true
 }
 
 /// Matches the steps greedily against events in time order.

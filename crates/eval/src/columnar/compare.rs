@@ -47,8 +47,56 @@ pub(super) fn compare(
     match lhs.data_type {
         DataType::Double => compare_doubles(op, &left, &right, lhs, len),
         DataType::Null => Ok(constant_mask(false, len)),
+        DataType::String if matches!(op, Comparison::Eq | Comparison::NotEq) => {
+            match (&left, &right) {
+                (Operand::Array(array), Operand::Scalar(Scalar::String(constant)))
+                | (Operand::Scalar(Scalar::String(constant)), Operand::Array(array)) => {
+                    let strings = downcast::<StringArray>(array, lhs)?;
+                    let equal = equal_to_constant(strings, constant.as_bytes());
+                    let bits = if op == Comparison::Eq { equal } else { !&equal };
+                    Ok(mask(and_valid(bits, strings.nulls())))
+                }
+                _ => compare_with_arrow(op, &left, &right, lhs),
+            }
+        }
         _ => compare_with_arrow(op, &left, &right, lhs),
     }
+}
+
+/// Sets the bit of each string equal to `constant`, ignoring nulls.
+///
+/// Lengths come from the offsets alone, so only strings of the constant's length reach a byte
+/// comparison, and for constants of 8 bytes or more that comparison starts with the first and
+/// last 8 bytes as two integers. Event types and other categorical strings mostly differ in
+/// length or in those bytes, so few values need a full comparison.
+fn equal_to_constant(strings: &StringArray, constant: &[u8]) -> BooleanBuffer {
+    let offsets = strings.value_offsets();
+    let bytes = strings.value_data();
+    let Ok(wanted) = i32::try_from(constant.len()) else {
+        return BooleanBuffer::new_unset(strings.len());
+    };
+    let value = |i: usize| -> Option<&[u8]> {
+        let (start, end) = (offsets[i], offsets[i + 1]);
+        (end - start == wanted).then(|| &bytes[start as usize..end as usize])
+    };
+    let (Some(head), Some(tail)) = (constant.first_chunk::<8>(), constant.last_chunk::<8>()) else {
+        return BooleanBuffer::collect_bool(strings.len(), |i| value(i) == Some(constant));
+    };
+    let (head, tail) = (u64::from_ne_bytes(*head), u64::from_ne_bytes(*tail));
+    let middle = &constant[8..constant.len().max(16) - 8];
+    BooleanBuffer::collect_bool(strings.len(), |i| {
+        let Some(value) = value(i) else {
+            return false;
+        };
+        match (value.first_chunk::<8>(), value.last_chunk::<8>()) {
+            (Some(first), Some(last)) => {
+                u64::from_ne_bytes(*first) == head
+                    && u64::from_ne_bytes(*last) == tail
+                    && value.get(8..value.len().max(16) - 8) == Some(middle)
+            }
+            _ => false,
+        }
+    })
 }
 
 /// Applies a comparison operator to the ordering of two values; `None` is unordered (NaN).
