@@ -67,6 +67,7 @@ fn members_at(workspace: &Workspace, id: &str, now: &str) -> Result<RoaringBitma
         limit: usize::MAX,
         fields: Vec::new(),
         batch_size: 8192,
+        skip_bad_lines: false,
     };
     let response = seg_service::preview(&request, Some(workspace))?;
     let ids = profile_keys(&response.results)?;

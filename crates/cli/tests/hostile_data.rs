@@ -97,14 +97,131 @@ fn skipped_bad_lines_are_counted() -> TestResult {
     let members_out = scratch.path().join("members");
     let (success, stderr) = eval(&data_dir().join("bad-line.ndjson"), &members_out, &["--skip-bad-lines"])?;
     assert!(success, "{stderr}");
-    assert!(stderr.contains("skipped 1 bad lines of"), "{stderr}");
+    assert!(stderr.contains("seg: warning: skipped 1 bad lines of"), "{stderr}");
+    assert!(stderr.contains("bad-line.ndjson"), "{stderr}");
     assert_eq!(members(&members_out, "all")?, ["p1", "p3"]);
 
-    let options = seg_io::ReadOptions::default();
-    let (reader, skipped) = seg_io::open_skipping_bad_lines(&data_dir().join("bad-line.ndjson"), &options)?;
-    let rows: usize = reader.map(|batch| batch.map(|b| b.num_rows())).sum::<Result<usize, _>>()?;
+    let options = seg_io::ReadOptions { skip_bad_lines: true, ..seg_io::ReadOptions::default() };
+    let mut reader = seg_io::open(&data_dir().join("bad-line.ndjson"), &options)?;
+    let rows: usize = reader.by_ref().map(|batch| batch.map(|b| b.num_rows())).sum::<Result<usize, _>>()?;
     assert_eq!(rows, 2);
-    assert_eq!(skipped.count(), 1);
+    assert_eq!(reader.skipped_lines(), 1);
+    Ok(())
+}
+
+/// Runs `seg` with `args` and returns whether it succeeded, with its standard output and error.
+fn seg(args: &[&str]) -> Result<(bool, String, String), Box<dyn std::error::Error>> {
+    let output = Command::new(env!("CARGO_BIN_EXE_seg")).args(args).output()?;
+    let stdout = String::from_utf8(output.stdout)?;
+    let stderr = String::from_utf8(output.stderr)?;
+    assert!(!stderr.contains("panicked"), "seg {args:?} panicked: {stderr}");
+    Ok((output.status.success(), stdout, stderr))
+}
+
+/// Runs `seg` with `args`, requires success, and parses its standard output as JSON. Returns
+/// the JSON and the standard error.
+fn seg_json(args: &[&str]) -> Result<(serde_json::Value, String), Box<dyn std::error::Error>> {
+    let (success, stdout, stderr) = seg(args)?;
+    assert!(success, "seg {args:?} failed: {stderr}");
+    Ok((serde_json::from_str(&stdout)?, stderr))
+}
+
+/// Creates a workspace under `dir` with the definitions `all` and `buyers` of
+/// `testdata/hostile/data/segments`, and returns its path.
+fn workspace_with_segments(dir: &Path) -> Result<String, Box<dyn std::error::Error>> {
+    let workspace = dir.join("workspace").to_str().ok_or("temporary path is not UTF-8")?.to_string();
+    for id in ["all", "buyers"] {
+        let file = data_dir().join("segments").join(format!("{id}.pql"));
+        let file = file.to_str().ok_or("test data path is not UTF-8")?;
+        let (success, _, stderr) = seg(&["definition", "create", "--workspace", &workspace, "--file", file, "--id", id])?;
+        assert!(success, "definition create {id} failed: {stderr}");
+    }
+    Ok(workspace)
+}
+
+/// Returns the `_id` of each object of a preview's `results`.
+fn result_ids(preview: &serde_json::Value) -> Vec<String> {
+    let results = preview["results"].as_array().cloned().unwrap_or_default();
+    results.iter().filter_map(|result| result["_id"].as_str().map(str::to_string)).collect()
+}
+
+#[test]
+fn bad_line_fails_every_command() -> TestResult {
+    let scratch = tempfile::tempdir()?;
+    let workspace = workspace_with_segments(scratch.path())?;
+    let profiles = data_dir().join("bad-line.ndjson");
+    let profiles = profiles.to_str().ok_or("test data path is not UTF-8")?;
+    let out = scratch.path().join("export.ndjson");
+    let out = out.to_str().ok_or("temporary path is not UTF-8")?;
+    let commands: [Vec<&str>; 4] = [
+        vec!["job", "run", "--workspace", &workspace, "--segments", "*", "--now", NOW, "--profiles", profiles],
+        vec!["preview", "--expr", "xEvent.count() >= 0", "--now", NOW, "--profiles", profiles],
+        vec!["estimate", "--expr", "xEvent.count() >= 0", "--now", NOW, "--profiles", profiles],
+        vec!["export", "--workspace", &workspace, "--segments", "all", "--format", "ndjson", "--out", out, "--profiles", profiles],
+    ];
+    for args in &commands {
+        let (success, _, stderr) = seg(args)?;
+        assert!(!success, "seg {} succeeded", args[0]);
+        assert!(stderr.contains("bad-line.ndjson"), "seg {}: the message does not name the file: {stderr}", args[0]);
+        assert!(stderr.contains("on line 2"), "seg {}: the message does not name the line: {stderr}", args[0]);
+        assert!(!stderr.contains("warning"), "seg {}: {stderr}", args[0]);
+    }
+    Ok(())
+}
+
+#[test]
+fn bad_line_is_skipped_by_every_command() -> TestResult {
+    let scratch = tempfile::tempdir()?;
+    let workspace = workspace_with_segments(scratch.path())?;
+    let profiles = data_dir().join("bad-line.ndjson");
+    let profiles = profiles.to_str().ok_or("test data path is not UTF-8")?;
+    let warning = format!("seg: warning: skipped 1 bad lines of {profiles}\n");
+    let skip = "--skip-bad-lines";
+
+    let run = ["job", "run", "--workspace", &workspace, "--segments", "*", "--now", NOW, "--profiles", profiles];
+    let (job, stderr) = seg_json(&[&run[..], &["--json", skip]].concat())?;
+    assert_eq!(stderr, warning, "job run");
+    assert_eq!(job["status"], "SUCCEEDED");
+    assert_eq!(job["metrics"]["skippedLines"], 1);
+    assert_eq!(job["metrics"]["totalProfiles"], 2);
+    assert_eq!(job["metrics"]["segmentedProfileCounter"]["all"], 2);
+    assert_eq!(job["metrics"]["segmentedProfileCounter"]["buyers"], 1);
+    assert!(job["metrics"].get("profilesOverEventLimit").is_none(), "{job}");
+
+    let expression = ["--expr", "xEvent.count() >= 0", "--now", NOW, "--profiles", profiles, "--json", skip];
+    let (preview, stderr) = seg_json(&[&["preview"][..], &expression].concat())?;
+    assert_eq!(stderr, warning, "preview");
+    assert_eq!(result_ids(&preview), ["p1", "p3"]);
+    assert_eq!(preview["page"]["totalCount"], 2);
+    assert_eq!(preview["skippedLines"], 1);
+
+    // A stored preview reads its later pages with the same lines skipped.
+    let stored_args = ["preview", "--workspace", &workspace, "--definition", "all", "--now", NOW, "--profiles", profiles];
+    let (stored, stderr) = seg_json(&[&stored_args[..], &["--json", skip]].concat())?;
+    assert_eq!(stderr, warning, "stored preview");
+    let id = stored["previewId"].as_str().ok_or("the stored preview has no previewId")?;
+    let (page, _) = seg_json(&["preview", "get", "--workspace", &workspace, id, "--offset", "1", "--json"])?;
+    assert_eq!(result_ids(&page), ["p3"]);
+    assert_eq!(page["skippedLines"], 1);
+
+    let (estimate, stderr) = seg_json(&[&["estimate"][..], &expression].concat())?;
+    assert_eq!(stderr, warning, "estimate");
+    assert_eq!(estimate["estimatedSize"], 2);
+    assert_eq!(estimate["totalRows"], 2);
+    assert_eq!(estimate["skippedLines"], 1);
+
+    let out = scratch.path().join("export.ndjson");
+    let out_text = out.to_str().ok_or("temporary path is not UTF-8")?;
+    let export_args = [
+        "export", "--workspace", &workspace, "--segments", "all", "--format", "ndjson", "--out", out_text, "--profiles", profiles,
+        "--fields", "_id", "--empty-profiles", "--json", skip,
+    ];
+    let (export, stderr) = seg_json(&export_args)?;
+    assert_eq!(stderr, warning, "export");
+    assert_eq!(export["metrics"]["skippedLines"], 1);
+    assert_eq!(export["metrics"]["totalExportedProfileCounter"], 2);
+    let exported: Vec<String> = std::fs::read_to_string(&out)?.lines().map(str::to_string).collect();
+    assert_eq!(exported, [r#"{"_id":"p1"}"#, r#"{"_id":"p3"}"#]);
     Ok(())
 }
 
@@ -119,8 +236,28 @@ fn profile_with_many_events_is_evaluated() -> TestResult {
     }
     let text = format!("{{\"_id\":\"busy\",\"xEvent\":[{}]}}\n{{\"_id\":\"quiet\",\"xEvent\":[]}}\n", events.join(","));
     std::fs::write(&path, text)?;
-    // NOTE: a profile with more than 5,000 events is evaluated in full and no warning counts it.
-    check(&path, &Outcome::Members { all: &["busy", "quiet"], buyers: &["busy"] }, scratch.path())
+    check(&path, &Outcome::Members { all: &["busy", "quiet"], buyers: &["busy"] }, scratch.path())?;
+
+    let warning = format!("seg: warning: 1 profiles of {} have more than 5000 events; they are evaluated in full\n", path.display());
+    let (success, stderr) = eval(&path, &scratch.path().join("members"), &[])?;
+    assert!(success, "{stderr}");
+    assert_eq!(stderr, warning);
+
+    let mut reader = seg_io::open(&path, &seg_io::ReadOptions::default())?;
+    for batch in reader.by_ref() {
+        batch?;
+    }
+    assert_eq!(reader.profiles_over_event_limit(), 1);
+
+    let workspace = workspace_with_segments(scratch.path())?;
+    let profiles = path.to_str().ok_or("temporary path is not UTF-8")?;
+    let run = ["job", "run", "--workspace", &workspace, "--segments", "*", "--now", NOW, "--profiles", profiles, "--json"];
+    let (job, stderr) = seg_json(&run)?;
+    assert_eq!(stderr, warning, "job run");
+    assert_eq!(job["metrics"]["profilesOverEventLimit"], 1);
+    assert_eq!(job["metrics"]["segmentedProfileCounter"]["buyers"], 1);
+    assert!(job["metrics"].get("skippedLines").is_none(), "{job}");
+    Ok(())
 }
 
 #[test]

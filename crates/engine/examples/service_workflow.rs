@@ -45,6 +45,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         now,
         engine: Engine::Columnar,
         batch_size: BATCH_SIZE,
+        skip_bad_lines: false,
     };
     let job = workspace.start_job(request)?.wait()?;
     assert_eq!(job.status, JobStatus::Succeeded, "job errors: {:?}", job.errors);
@@ -64,6 +65,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             limit: 5,
             fields: vec!["_id".to_string()],
             batch_size: BATCH_SIZE,
+            skip_bad_lines: false,
         },
         Some(&workspace),
     )?;
@@ -77,6 +79,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             target: Target::Expression(r#"xEvent[eventType = "commerce.purchases"].count() >= 10"#.to_string()),
             now,
             batch_size: BATCH_SIZE,
+            skip_bad_lines: false,
             policy: SamplingPolicy::default(),
         },
         Some(&workspace),
@@ -101,6 +104,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             out: out.clone(),
             segment_per_batch: false,
             batch_size: BATCH_SIZE,
+            skip_bad_lines: false,
             properties: None,
         },
         &AtomicBool::new(false),

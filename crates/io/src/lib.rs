@@ -10,7 +10,6 @@
 #![deny(missing_docs)]
 
 mod atomic;
-mod bad_lines;
 mod cdnow;
 mod cdnow_arrow;
 mod error;
@@ -26,7 +25,6 @@ mod source;
 mod validate;
 pub mod xdm;
 
-pub use bad_lines::{SkippedLines, open_skipping_bad_lines};
 pub use cdnow::{CdnowSummary, convert_cdnow};
 pub use cdnow_arrow::cdnow_schema;
 pub use error::IoError;
@@ -36,5 +34,5 @@ pub use generate::{
 };
 pub use members::write_members;
 pub use normalize::{normalize_batch, normalize_schema, normalize_type};
-pub use source::{ProfileReader, ReadOptions, open, open_fields, read_all};
+pub use source::{DEFAULT_EVENT_LIMIT, ProfileReader, ReadOptions, open, open_fields, read_all};
 pub use validate::validate_profile_schema;

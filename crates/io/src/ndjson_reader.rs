@@ -21,15 +21,11 @@ use crate::source::{ProfileReader, ReadOptions};
 use crate::validate::validate_profile_schema;
 
 /// Opens an NDJSON file as a [`ProfileReader`]. The schema is first inferred from the whole
-/// file, as described in [`crate::ndjson_schema`].
+/// file, as described in [`crate::ndjson_schema`]. With `options.skip_bad_lines`, lines that
+/// are not JSON objects are left out of the inference, and left out and counted as the batches
+/// are read.
 pub(crate) fn open_ndjson(path: &Path, options: &ReadOptions) -> Result<ProfileReader, IoError> {
-    open_ndjson_with(path, options, None)
-}
-
-/// Opens an NDJSON file like [`open_ndjson`]. With a `skipped` counter, lines that are not JSON
-/// objects are left out and counted as the batches are read.
-pub(crate) fn open_ndjson_with(path: &Path, options: &ReadOptions, skipped: Option<Arc<AtomicU64>>) -> Result<ProfileReader, IoError> {
-    let inferred = Arc::new(infer_ndjson_schema(path, skipped.is_some())?);
+    let inferred = Arc::new(infer_ndjson_schema(path, options.skip_bad_lines)?);
     let schema = Arc::new(normalize_schema(&inferred));
     validate_profile_schema(&schema, path)?;
 
@@ -38,19 +34,21 @@ pub(crate) fn open_ndjson_with(path: &Path, options: &ReadOptions, skipped: Opti
         .build_decoder()
         .map_err(|source| IoError::Arrow { path: Some(path.to_path_buf()), source })?;
     let file = File::open(path).map_err(|source| IoError::file("open", path, source))?;
+    let skipped_lines = Arc::new(AtomicU64::new(0));
+    let mut lines = JsonLines::new(path, BufReader::new(file));
+    if options.skip_bad_lines {
+        lines = lines.skipping_bad_lines(Arc::clone(&skipped_lines));
+    }
     let batches = NdjsonBatches {
         path: path.to_path_buf(),
-        lines: match skipped {
-            Some(counter) => JsonLines::new(path, BufReader::new(file)).skipping_bad_lines(counter),
-            None => JsonLines::new(path, BufReader::new(file)),
-        },
+        lines,
         timestamps: TimestampPlan::for_fields(inferred.fields()),
         decoder,
         schema: schema.clone(),
         batch_size: options.batch_size,
         finished: false,
     };
-    Ok(ProfileReader::new(schema, Box::new(batches)))
+    Ok(ProfileReader::new(schema, Box::new(batches), options, skipped_lines))
 }
 
 /// The batch iterator behind an NDJSON [`ProfileReader`].

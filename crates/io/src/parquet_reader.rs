@@ -47,7 +47,7 @@ pub(crate) fn open_parquet(
         let batch = batch.map_err(|source| IoError::ParquetDecode { path: path.clone(), source })?;
         normalize_batch_to(&batch, &batch_schema, Some(&path))
     });
-    Ok(ProfileReader::new(schema, Box::new(batches)))
+    Ok(ProfileReader::new(schema, Box::new(batches), options, Arc::default()))
 }
 
 /// The names that Parquet gives to the levels of lists and maps, which are not field names.

@@ -2,23 +2,39 @@
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use arrow::array::RecordBatch;
+use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::SchemaRef;
 
 use crate::error::IoError;
+use crate::xdm::EVENT_COLUMN;
 use crate::{ndjson_reader, parquet_reader};
+
+/// The default of [`ReadOptions::event_limit`]: 5,000 events, the number of experience events
+/// per profile above which Adobe Experience Platform leaves a profile out of segmentation.
+pub const DEFAULT_EVENT_LIMIT: usize = 5_000;
 
 /// Options for reading a profile file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReadOptions {
     /// Maximum number of profiles in one record batch. Must be at least 1.
     pub batch_size: usize,
+    /// Skip NDJSON lines that are not valid JSON or not a JSON object instead of ending the read
+    /// with an error, and count them in [`ProfileReader::skipped_lines`]. Errors that concern a
+    /// field rather than a line still end the read, such as a value whose JSON type differs
+    /// between lines or an invalid timestamp. Parquet files have no lines, so it does not apply
+    /// to them.
+    pub skip_bad_lines: bool,
+    /// The number of `xEvent` events above which a profile is counted in
+    /// [`ProfileReader::profiles_over_event_limit`]. Such profiles are still read in full.
+    pub event_limit: usize,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { batch_size: 65_536 }
+        ReadOptions { batch_size: 65_536, skip_bad_lines: false, event_limit: DEFAULT_EVENT_LIMIT }
     }
 }
 
@@ -39,19 +55,41 @@ impl Default for ReadOptions {
 pub struct ProfileReader {
     schema: SchemaRef,
     batches: Box<dyn Iterator<Item = Result<RecordBatch, IoError>> + Send>,
+    /// NDJSON lines skipped so far, shared with the line reader inside `batches`.
+    skipped_lines: Arc<AtomicU64>,
+    event_limit: usize,
+    profiles_over_event_limit: u64,
 }
 
 impl ProfileReader {
     pub(crate) fn new(
         schema: SchemaRef,
         batches: Box<dyn Iterator<Item = Result<RecordBatch, IoError>> + Send>,
+        options: &ReadOptions,
+        skipped_lines: Arc<AtomicU64>,
     ) -> Self {
-        ProfileReader { schema, batches }
+        ProfileReader { schema, batches, skipped_lines, event_limit: options.event_limit, profiles_over_event_limit: 0 }
     }
 
     /// Returns the normalized schema of every batch.
     pub fn schema(&self) -> SchemaRef {
         self.schema.clone()
+    }
+
+    /// Returns the number of NDJSON lines skipped so far because they are not valid JSON
+    /// objects, which is final once the reader is exhausted. It is always 0 unless
+    /// [`ReadOptions::skip_bad_lines`] is set.
+    pub fn skipped_lines(&self) -> u64 {
+        self.skipped_lines.load(Ordering::Relaxed)
+    }
+
+    /// Returns the number of profiles read so far whose `xEvent` list has more than
+    /// [`ReadOptions::event_limit`] events, which is final once the reader is exhausted.
+    ///
+    /// Profiles are counted from the `xEvent` column of the batches, so a reader from
+    /// [`open_fields`] whose fields leave out `xEvent` counts none.
+    pub fn profiles_over_event_limit(&self) -> u64 {
+        self.profiles_over_event_limit
     }
 }
 
@@ -59,8 +97,22 @@ impl Iterator for ProfileReader {
     type Item = Result<RecordBatch, IoError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.batches.next()
+        let batch = self.batches.next()?;
+        if let Ok(batch) = &batch {
+            self.profiles_over_event_limit += count_over_event_limit(batch, self.event_limit);
+        }
+        Some(batch)
     }
+}
+
+/// Counts the rows of `batch` whose `xEvent` list has more than `limit` elements. A batch
+/// without an `xEvent` list column counts 0.
+fn count_over_event_limit(batch: &RecordBatch, limit: usize) -> u64 {
+    let Some(events) = batch.column_by_name(EVENT_COLUMN).and_then(|column| column.as_list_opt::<i32>()) else {
+        return 0;
+    };
+    let over = (0..events.len()).filter(|&row| events.is_valid(row) && events.value_length(row) as usize > limit).count();
+    over as u64
 }
 
 impl std::fmt::Debug for ProfileReader {
@@ -92,7 +144,8 @@ fn format_of(path: &Path) -> Option<Format> {
 ///
 /// Parquet is read one batch at a time. NDJSON is read twice: once in full to infer the
 /// schema, then line by line as batches are requested. Memory use grows with the batch size,
-/// not the file size.
+/// not the file size. With [`ReadOptions::skip_bad_lines`], NDJSON lines that are not JSON
+/// objects are left out of both passes, and each pass logs the first 10 at the `warn` level.
 ///
 /// # Errors
 ///

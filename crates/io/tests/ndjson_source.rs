@@ -115,7 +115,7 @@ fn ndjson_reads_missing_nested_fields_as_null() -> TestResult {
 #[test]
 fn ndjson_batches_follow_batch_size() -> TestResult {
     let (_directory, path) = write_file("profiles.jsonl", PROFILES)?;
-    let (_, batches) = read_all(&path, &ReadOptions { batch_size: 2 })?;
+    let (_, batches) = read_all(&path, &ReadOptions { batch_size: 2, ..ReadOptions::default() })?;
 
     let sizes: Vec<usize> = batches.iter().map(RecordBatch::num_rows).collect();
     assert_eq!(sizes, [2, 1]);
@@ -229,5 +229,60 @@ fn ndjson_array_line_is_rejected() -> TestResult {
 
     let error = open(&path, &ReadOptions::default()).err().ok_or("expected a not-an-object error")?;
     assert!(matches!(error, IoError::JsonNotObject { line: 1, kind: "array", .. }));
+    Ok(())
+}
+
+#[test]
+fn ndjson_bad_lines_are_skipped_and_counted() -> TestResult {
+    let text = "{\"_id\":\"p1\"}\n{\"_id\":\"p2\",}\n[1]\n\n{\"_id\":\"p3\"}\n\"text\"\n";
+    let (_directory, path) = write_file("profiles.ndjson", text)?;
+
+    let options = ReadOptions { skip_bad_lines: true, batch_size: 1, ..ReadOptions::default() };
+    let mut reader = open(&path, &options)?;
+    let mut ids = Vec::new();
+    for batch in reader.by_ref() {
+        let batch = batch?;
+        let column = column(&batch, "_id")?.as_string::<i32>().clone();
+        ids.extend(column.iter().map(|id| id.unwrap_or_default().to_string()));
+    }
+    assert_eq!(ids, ["p1", "p3"]);
+    assert_eq!(reader.skipped_lines(), 3);
+    Ok(())
+}
+
+#[test]
+fn ndjson_bad_line_fails_without_skipping() -> TestResult {
+    let (_directory, path) = write_file("profiles.ndjson", "{\"_id\":\"p1\"}\n42\n")?;
+
+    let error = open(&path, &ReadOptions::default()).err().ok_or("expected a not-an-object error")?;
+    assert!(matches!(error, IoError::JsonNotObject { line: 2, kind: "number", .. }));
+    Ok(())
+}
+
+#[test]
+fn ndjson_profiles_over_event_limit_are_counted() -> TestResult {
+    let text = concat!(
+        r#"{"_id":"p1","xEvent":[{"timestamp":1},{"timestamp":2},{"timestamp":3}]}"#,
+        "\n",
+        r#"{"_id":"p2","xEvent":[{"timestamp":1},{"timestamp":2}]}"#,
+        "\n",
+        r#"{"_id":"p3","xEvent":null}"#,
+        "\n",
+        r#"{"_id":"p4"}"#,
+        "\n",
+    );
+    let (_directory, path) = write_file("profiles.ndjson", text)?;
+
+    let mut reader = open(&path, &ReadOptions { event_limit: 2, ..ReadOptions::default() })?;
+    let rows: usize = reader.by_ref().map(|batch| batch.map(|b| b.num_rows())).sum::<Result<usize, _>>()?;
+    assert_eq!(rows, 4);
+    assert_eq!(reader.profiles_over_event_limit(), 1);
+
+    // The default limit of 5,000 events counts none of them.
+    let mut reader = open(&path, &ReadOptions::default())?;
+    for batch in reader.by_ref() {
+        batch?;
+    }
+    assert_eq!(reader.profiles_over_event_limit(), 0);
     Ok(())
 }

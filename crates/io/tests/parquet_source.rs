@@ -142,7 +142,7 @@ fn parquet_reader_splits_batches() -> TestResult {
     let path = directory.path().join("profiles.parquet");
     write_parquet(&path, &wide_batch()?)?;
 
-    let (_, batches) = read_all(&path, &ReadOptions { batch_size: 2 })?;
+    let (_, batches) = read_all(&path, &ReadOptions { batch_size: 2, ..ReadOptions::default() })?;
     let sizes: Vec<usize> = batches.iter().map(RecordBatch::num_rows).collect();
     assert_eq!(sizes, [2, 1]);
     Ok(())
@@ -200,5 +200,29 @@ fn normalize_batch_rejects_uint64_overflow() -> TestResult {
         "failed to convert column `stats.visits` from UInt64 to Int64: value 18446744073709551615 \
          exceeds the Int64 maximum 9223372036854775807; store such values as strings or as Float64"
     );
+    Ok(())
+}
+
+#[test]
+fn parquet_reader_counts_profiles_over_event_limit() -> TestResult {
+    let directory = tempfile::tempdir()?;
+    let path = directory.path().join("profiles.parquet");
+    write_parquet(&path, &wide_batch()?)?;
+
+    // The profiles have 2, 0 and 1 events. Batches of 2 rows check that the count adds up.
+    let options = ReadOptions { batch_size: 2, event_limit: 0, ..ReadOptions::default() };
+    let mut reader = open(&path, &options)?;
+    assert_eq!(reader.profiles_over_event_limit(), 0);
+    for batch in reader.by_ref() {
+        batch?;
+    }
+    assert_eq!(reader.profiles_over_event_limit(), 2);
+    assert_eq!(reader.skipped_lines(), 0);
+
+    let mut reader = open(&path, &ReadOptions { event_limit: 1, ..ReadOptions::default() })?;
+    for batch in reader.by_ref() {
+        batch?;
+    }
+    assert_eq!(reader.profiles_over_event_limit(), 1);
     Ok(())
 }

@@ -41,7 +41,7 @@ fn unknown_extension_is_rejected() -> TestResult {
 
 #[test]
 fn zero_batch_size_is_rejected() -> TestResult {
-    let result = open(Path::new("profiles.parquet"), &ReadOptions { batch_size: 0 });
+    let result = open(Path::new("profiles.parquet"), &ReadOptions { batch_size: 0, ..ReadOptions::default() });
     assert!(matches!(result, Err(IoError::InvalidBatchSize)));
     Ok(())
 }

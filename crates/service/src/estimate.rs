@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::Definition;
 use crate::error::ServiceError;
 use crate::query::{PreparedTarget, Target, evaluate_target, prepare_target, target_definitions};
+use crate::read_counts::{ReadCounts, read_options};
 use crate::sample::sample_rows;
 use crate::workspace::Workspace;
 
@@ -62,6 +63,9 @@ pub struct EstimateRequest {
     pub now: i64,
     /// Profiles per record batch.
     pub batch_size: usize,
+    /// Skip NDJSON lines that are not valid JSON objects instead of failing. The response
+    /// counts them in `skippedLines`.
+    pub skip_bad_lines: bool,
     /// The sample sizes and seed.
     pub policy: SamplingPolicy,
 }
@@ -88,6 +92,10 @@ pub struct EstimateResponse {
     pub estimated_namespace_distribution: Vec<NamespaceCount>,
     /// Always `RESULT_READY`, because an estimate runs to completion before it returns.
     pub state: String,
+    /// The `skippedLines` and `profilesOverEventLimit` of the whole profile file, each present
+    /// only when it is not 0.
+    #[serde(flatten)]
+    pub read: ReadCounts,
 }
 
 /// One entry of `estimatedNamespaceDistribution`.
@@ -109,17 +117,19 @@ pub struct NamespaceCount {
 ///
 /// Returns a read, compile or evaluation error.
 pub fn estimate(request: &EstimateRequest, workspace: Option<&Workspace>) -> Result<EstimateResponse, ServiceError> {
-    let options = seg_io::ReadOptions { batch_size: request.batch_size.max(1) };
-    let reader = seg_io::open(&request.profiles, &options)?;
+    let options = read_options(request.batch_size, request.skip_bad_lines);
+    let mut reader = seg_io::open(&request.profiles, &options)?;
     let schema = reader.schema();
     let mut total_rows = 0u64;
-    for batch in reader {
+    for batch in reader.by_ref() {
         total_rows += batch?.num_rows() as u64;
     }
+    let read = ReadCounts::of(&reader);
     let (definitions, target_id) = target_definitions(&request.target, workspace, &schema)?;
     let PreparedTarget { definitions, schema, external } = prepare_target(&definitions, workspace, &schema, request.now)?;
     let batches = external.extend_batches(seg_io::open(&request.profiles, &options)?.map(|batch| batch.map_err(|e| e.to_string())));
-    estimate_batches(batches, total_rows, &schema, definitions, &target_id, request.now, &request.policy)
+    let estimate = estimate_batches(batches, total_rows, &schema, definitions, &target_id, request.now, &request.policy)?;
+    Ok(EstimateResponse { read, ..estimate })
 }
 
 /// Estimates the size of `target_id` over `batches`, which hold `total_rows` profiles.
@@ -176,6 +186,7 @@ pub(crate) fn response(
         total_rows,
         estimated_namespace_distribution,
         state: "RESULT_READY".to_string(),
+        read: ReadCounts::default(),
     }
 }
 

@@ -19,6 +19,7 @@ use crate::export_writer::{ExportFormat, OutputFile, project, projected_schema};
 use crate::jobs::{JobErrorEntry, JobProperties, JobStatus, TimeSpan};
 use crate::export_membership::{SEGMENT_MEMBERSHIP_FIELD, membership_column, membership_field};
 use crate::membership::{MembershipStatus, ProfileIds, SegmentMemberships};
+use crate::read_counts::{ReadCounts, read_options};
 use crate::workspace::{Workspace, check_id, json_files};
 
 /// The input of an export job.
@@ -46,6 +47,9 @@ pub struct ExportRequest {
     pub segment_per_batch: bool,
     /// Profiles per record batch.
     pub batch_size: usize,
+    /// Skip NDJSON lines that are not valid JSON objects instead of failing. The job's metrics
+    /// count them in `skippedLines`.
+    pub skip_bad_lines: bool,
     /// The schedule and run that started the export, for a scheduled export.
     pub properties: Option<JobProperties>,
 }
@@ -138,6 +142,10 @@ pub struct ExportMetrics {
     pub total_exported_profile_counter: u64,
     /// Rows written per identity namespace.
     pub exported_profile_by_namespace_counter: BTreeMap<String, u64>,
+    /// The `skippedLines` and `profilesOverEventLimit` of the profile file, each present only
+    /// when it is not 0.
+    #[serde(flatten)]
+    pub read: ReadCounts,
 }
 
 /// One page of export jobs: `{"records": [...], "page": {...}}`.
@@ -305,8 +313,8 @@ impl Workspace {
         let columns = ExportColumns::new(&request.fields);
         let membership = columns.with_membership.then_some(stored_segments.as_slice());
 
-        let options = seg_io::ReadOptions { batch_size: request.batch_size.max(1) };
-        let reader = seg_io::open(&request.profiles, &options)?;
+        let options = read_options(request.batch_size, request.skip_bad_lines);
+        let mut reader = seg_io::open(&request.profiles, &options)?;
         let schema = projected_schema(&reader.schema(), &columns.fields)?;
         let output_schema = columns.output_schema(&schema);
         let mut outputs = Vec::with_capacity(selections.len());
@@ -319,7 +327,7 @@ impl Workspace {
             outputs.push(OutputFile::create(&path, request.format, &output_schema)?);
         }
 
-        for batch in reader {
+        for batch in reader.by_ref() {
             if stop() {
                 return Ok(false);
             }
@@ -333,6 +341,7 @@ impl Workspace {
         if stop() {
             return Ok(false);
         }
+        metrics.read = ReadCounts::of(&reader);
         for output in outputs {
             metrics.total_exported_profile_counter += output.finish()?;
         }

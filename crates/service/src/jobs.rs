@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::atomic::{read_json, write_json};
 use crate::error::ServiceError;
+use crate::read_counts::ReadCounts;
 use crate::workspace::{Workspace, check_id, json_files};
 
 /// The status of a segment job.
@@ -116,6 +117,10 @@ pub struct JobMetrics {
     pub segmented_profile_by_namespace_counter: BTreeMap<String, BTreeMap<String, u64>>,
     /// Profiles per membership status per segment after this job.
     pub segmented_profile_by_status_counter: BTreeMap<String, StatusCounts>,
+    /// The `skippedLines` and `profilesOverEventLimit` of the profile file, each present only
+    /// when it is not 0.
+    #[serde(flatten)]
+    pub read: ReadCounts,
 }
 
 /// A `{startTimeInMs, endTimeInMs, totalTimeInMs}` object; fields are absent until known.

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use crate::error::ServiceError;
 use crate::fields::rows_as_json;
 use crate::query::{PreparedTarget, Target, evaluate_target, prepare_target, target_definitions};
+use crate::read_counts::{ReadCounts, read_options};
 use crate::workspace::Workspace;
 
 /// The default page size of a preview.
@@ -31,6 +32,9 @@ pub struct PreviewRequest {
     pub fields: Vec<String>,
     /// Profiles per record batch.
     pub batch_size: usize,
+    /// Skip NDJSON lines that are not valid JSON objects instead of failing. The response
+    /// counts them in `skippedLines`.
+    pub skip_bad_lines: bool,
 }
 
 /// A preview response in the service's JSON shape.
@@ -45,6 +49,10 @@ pub struct PreviewResponse {
     pub page: PreviewPage,
     /// Always `RESULT_READY`, because a preview runs to completion before it returns.
     pub state: String,
+    /// The `skippedLines` and `profilesOverEventLimit` of the profile file's evaluation, each
+    /// present only when it is not 0.
+    #[serde(flatten)]
+    pub read: ReadCounts,
 }
 
 /// The `page` object of a preview.
@@ -69,18 +77,19 @@ pub struct PreviewPage {
 /// limit of zero.
 pub fn preview(request: &PreviewRequest, workspace: Option<&Workspace>) -> Result<PreviewResponse, ServiceError> {
     crate::preview_store::check_limit(request.limit)?;
-    let options = seg_io::ReadOptions { batch_size: request.batch_size.max(1) };
-    let reader = seg_io::open(&request.profiles, &options)?;
+    let options = read_options(request.batch_size, request.skip_bad_lines);
+    let mut reader = seg_io::open(&request.profiles, &options)?;
     let schema = reader.schema();
     check_fields(&schema, &request.fields)?;
     let (definitions, target_id) = target_definitions(&request.target, workspace, &schema)?;
     let PreparedTarget { definitions, schema, external } = prepare_target(&definitions, workspace, &schema, request.now)?;
-    let batches = external.extend_batches(reader.map(|batch| batch.map_err(|e| e.to_string())));
+    let batches = external.extend_batches(reader.by_ref().map(|batch| batch.map_err(|e| e.to_string())));
     let target = evaluate_target(batches, definitions, &target_id, &schema, request.now)?;
+    let read = ReadCounts::of(&reader);
 
     let results = fetch_page(&request.profiles, &options, &target.members, request.offset, request.limit, &request.fields)?;
     let page = PreviewPage { offset: request.offset, size: results.len(), total_count: target.members.len() };
-    Ok(PreviewResponse { preview_id: None, results, page, state: "RESULT_READY".to_string() })
+    Ok(PreviewResponse { preview_id: None, results, page, state: "RESULT_READY".to_string(), read })
 }
 
 /// Reads the profile file and returns `_id` and `fields` of the qualifying rows

@@ -17,6 +17,7 @@ use crate::estimate::{EstimateRequest, EstimateResponse, SamplingPolicy, estimat
 use crate::membership::format_micros;
 use crate::preview::{PreviewPage, PreviewRequest, PreviewResponse, fetch_page};
 use crate::query::{PreparedTarget, Target, evaluate_target, prepare_target, target_definitions};
+use crate::read_counts::{ReadCounts, read_options};
 use crate::workspace::{Workspace, check_id};
 
 /// A stored preview, `previews/<id>.json`.
@@ -42,6 +43,14 @@ pub struct StoredPreview {
     pub evaluation_time: String,
     /// Dot paths of the fields returned with each result besides `_id`.
     pub fields: Vec<String>,
+    /// Whether NDJSON lines that are not JSON objects were skipped. Later pages skip them too,
+    /// so the stored row numbers point at the same profiles.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skip_bad_lines: bool,
+    /// The `skippedLines` and `profilesOverEventLimit` of the evaluation, each present only
+    /// when it is not 0.
+    #[serde(flatten)]
+    pub read: ReadCounts,
     /// Qualifying profiles.
     pub total_count: u64,
     /// Creation time in milliseconds since the Unix epoch.
@@ -74,25 +83,27 @@ impl Workspace {
     /// limit of zero, and a file error when the preview cannot be stored.
     pub fn create_preview(&self, request: &PreviewRequest, policy: &SamplingPolicy) -> Result<PreviewResponse, ServiceError> {
         check_limit(request.limit)?;
-        let options = seg_io::ReadOptions { batch_size: request.batch_size.max(1) };
+        let options = read_options(request.batch_size, request.skip_bad_lines);
         let fingerprint = fingerprint(&request.profiles)?;
-        let reader = seg_io::open(&request.profiles, &options)?;
+        let mut reader = seg_io::open(&request.profiles, &options)?;
         let schema = reader.schema();
         crate::preview::check_fields(&schema, &request.fields)?;
         let (definitions, target_id) = target_definitions(&request.target, Some(self), &schema)?;
         let PreparedTarget { definitions, schema, external } = prepare_target(&definitions, Some(self), &schema, request.now)?;
-        let batches = external.extend_batches(reader.map(|batch| batch.map_err(|e| e.to_string())));
+        let batches = external.extend_batches(reader.by_ref().map(|batch| batch.map_err(|e| e.to_string())));
         let target = evaluate_target(batches, definitions, &target_id, &schema, request.now)?;
+        let read = ReadCounts::of(&reader);
 
         let total = target.total_profiles;
         let estimate_object = if policy.sample_size(total) >= total {
-            response(target.members.len(), total, total, total, target.namespace_counts.clone())
+            EstimateResponse { read, ..response(target.members.len(), total, total, total, target.namespace_counts.clone()) }
         } else {
             let estimate_request = EstimateRequest {
                 profiles: request.profiles.clone(),
                 target: request.target.clone(),
                 now: request.now,
                 batch_size: request.batch_size,
+                skip_bad_lines: request.skip_bad_lines,
                 policy: policy.clone(),
             };
             estimate(&estimate_request, Some(self))?
@@ -111,6 +122,8 @@ impl Workspace {
             profiles_fingerprint: fingerprint,
             evaluation_time: format_micros(request.now),
             fields: request.fields.clone(),
+            skip_bad_lines: request.skip_bad_lines,
+            read,
             total_count: target.members.len(),
             creation_time: jiff::Timestamp::now().as_millisecond(),
         };
@@ -125,7 +138,7 @@ impl Workspace {
 
         let results = fetch_page(&request.profiles, &options, &target.members, request.offset, request.limit, &request.fields)?;
         let page = PreviewPage { offset: request.offset, size: results.len(), total_count: record.total_count };
-        Ok(PreviewResponse { preview_id: Some(record.preview_id.clone()), results, page, state: record.state })
+        Ok(PreviewResponse { preview_id: Some(record.preview_id.clone()), results, page, state: record.state, read })
     }
 
     /// Returns the stored preview record `id`.
@@ -154,10 +167,10 @@ impl Workspace {
         let file = fs::File::open(&members_path).map_err(|e| ServiceError::file("open", &members_path, e))?;
         let members = RoaringBitmap::deserialize_from(std::io::BufReader::new(file))
             .map_err(|e| ServiceError::file("read", &members_path, e))?;
-        let options = seg_io::ReadOptions { batch_size: batch_size.max(1) };
+        let options = read_options(batch_size, record.skip_bad_lines);
         let results = fetch_page(&record.profiles, &options, &members, offset, limit, &record.fields)?;
         let page = PreviewPage { offset, size: results.len(), total_count: record.total_count };
-        Ok(PreviewResponse { preview_id: Some(record.preview_id), results, page, state: record.state })
+        Ok(PreviewResponse { preview_id: Some(record.preview_id), results, page, state: record.state, read: record.read })
     }
 
     /// Returns the estimate of the stored preview `id`.

@@ -17,6 +17,7 @@ use crate::error::ServiceError;
 use crate::jobs::{JobErrorEntry, JobMetrics, JobProperties, JobStatus, SegmentInfo, SegmentJob, TimeSpan, cancel_marker};
 use crate::membership::format_micros;
 use crate::query::{PreparedTarget, prepare_target, resolve};
+use crate::read_counts::{ReadCounts, read_options};
 use crate::workspace::{Workspace, WorkspaceState};
 
 /// The input of a segment job.
@@ -32,6 +33,9 @@ pub struct JobRequest {
     pub engine: Engine,
     /// Profiles per record batch.
     pub batch_size: usize,
+    /// Skip NDJSON lines that are not valid JSON objects instead of failing the job. The job's
+    /// metrics count them in `skippedLines`.
+    pub skip_bad_lines: bool,
 }
 
 /// A running segment job.
@@ -268,8 +272,8 @@ impl JobContext {
             return Ok(false);
         }
         self.update(|job| job.status = if self.cancel.load(Ordering::SeqCst) { JobStatus::Cancelling } else { JobStatus::Processing })?;
-        let options = seg_io::ReadOptions { batch_size: request.batch_size.max(1) };
-        let reader = seg_io::open(&request.profiles, &options)?;
+        let options = read_options(request.batch_size, request.skip_bad_lines);
+        let mut reader = seg_io::open(&request.profiles, &options)?;
         let schema = reader.schema();
         let profiles = std::fs::canonicalize(&request.profiles).unwrap_or_else(|_| request.profiles.clone());
         self.workspace.save_state(&WorkspaceState { profiles: Some(profiles) })?;
@@ -292,7 +296,7 @@ impl JobContext {
         })?;
 
         let context = EvalContext { now: request.now };
-        let batches = external.extend_batches(reader.map(|batch| batch.map_err(|e| e.to_string())));
+        let batches = external.extend_batches(reader.by_ref().map(|batch| batch.map_err(|e| e.to_string())));
         let run_options = RunOptions { engine: request.engine, collect_ids: false, collect_keys: true };
         let outcome = engine::run(batches, &segments, &context, run_options, |read| {
             self.profiles_read.store(read, Ordering::Relaxed);
@@ -314,7 +318,7 @@ impl JobContext {
             .collect();
         let (memberships, counts) = self.workspace.job_memberships(&job_id, keys, &members, request.now)?;
         self.workspace.save_job_memberships(&memberships)?;
-        let mut metrics = JobMetrics::default();
+        let mut metrics = JobMetrics { read: ReadCounts::of(&reader), ..JobMetrics::default() };
         for (position, &index) in evaluated.iter().enumerate() {
             let id = &segments[index].definition.id;
             metrics.segmented_profile_counter.insert(id.clone(), outcome.members[index].len());

@@ -158,6 +158,7 @@ fn star_jobs_skip_inactive_audiences() -> TestResult {
         now: common::time("2026-01-01T00:00:00Z").as_microsecond(),
         engine: Engine::Columnar,
         batch_size: 16,
+        skip_bad_lines: false,
     };
     let job = workspace.start_job(request)?.wait()?;
     let evaluated: Vec<&str> = job.segments.iter().map(|segment| segment.segment_id.as_str()).collect();

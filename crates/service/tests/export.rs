@@ -33,6 +33,7 @@ fn evaluated_workspace(dir: &Path) -> Result<Arc<Workspace>, Box<dyn std::error:
             now: now.parse::<jiff::Timestamp>()?.as_microsecond(),
             engine: Engine::Columnar,
             batch_size: 4096,
+            skip_bad_lines: false,
         };
         workspace.start_job(request)?.wait()?;
     }
@@ -57,6 +58,7 @@ fn request(out: PathBuf, format: ExportFormat) -> ExportRequest {
         out,
         segment_per_batch: false,
         batch_size: 4096,
+        skip_bad_lines: false,
         properties: None,
     }
 }

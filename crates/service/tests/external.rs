@@ -43,6 +43,7 @@ fn job(workspace: &Arc<Workspace>, profiles: &Path, now: &str) -> Result<Vec<Str
         now: time(now).as_microsecond(),
         engine: Engine::Columnar,
         batch_size: 2,
+        skip_bad_lines: false,
     };
     workspace.start_job(request)?.wait()?;
     let stored = workspace.membership_map("adult-vips")?;
@@ -133,6 +134,7 @@ fn external_audience_in_preview_and_estimate() -> TestResult {
         limit: 10,
         fields: Vec::new(),
         batch_size: 2,
+        skip_bad_lines: false,
     };
     let page = preview(&request, Some(&workspace))?;
     let ids: Vec<&str> = page.results.iter().filter_map(|result| result["_id"].as_str()).collect();
@@ -141,7 +143,7 @@ fn external_audience_in_preview_and_estimate() -> TestResult {
     let stored = workspace.create_preview(&request, &SamplingPolicy::default())?;
     assert_eq!(stored.page.total_count, 2);
 
-    let request = EstimateRequest { profiles, target, now, batch_size: 2, policy: SamplingPolicy::default() };
+    let request = EstimateRequest { profiles, target, now, batch_size: 2, skip_bad_lines: false, policy: SamplingPolicy::default() };
     assert_eq!(estimate(&request, Some(&workspace))?.estimated_size, 2);
 
     // Without the workspace, the audience is unknown.
@@ -163,6 +165,7 @@ fn export_request(profiles: &Path, segments: &[&str], out: &Path, statuses: Vec<
         out: out.to_path_buf(),
         segment_per_batch: false,
         batch_size: 2,
+        skip_bad_lines: false,
         properties: None,
     }
 }
@@ -223,7 +226,7 @@ fn external_export_needs_its_own_file() -> TestResult {
     definition.id = "adults".to_string();
     workspace.create_definition(definition)?;
     let now = jiff::Timestamp::now().as_microsecond();
-    let request = JobRequest { profiles: profiles.clone(), segments: vec!["adults".to_string()], now, engine: Engine::Columnar, batch_size: 2 };
+    let request = JobRequest { profiles: profiles.clone(), segments: vec!["adults".to_string()], now, engine: Engine::Columnar, batch_size: 2, skip_bad_lines: false };
     workspace.start_job(request)?.wait()?;
 
     let out = dir.path().join("both.ndjson");

@@ -34,6 +34,7 @@ fn request(segments: &[&str], now: &str) -> Result<JobRequest, Box<dyn std::erro
         now: micros(now)?,
         engine: Engine::Columnar,
         batch_size: 4096,
+        skip_bad_lines: false,
     })
 }
 

@@ -30,6 +30,7 @@ fn preview_page(offset: usize, limit: usize) -> Result<seg_service::PreviewRespo
         limit,
         fields: vec!["_id".to_string(), "identityMap".to_string()],
         batch_size: 4096,
+        skip_bad_lines: false,
     };
     Ok(preview(&request, None)?)
 }
@@ -78,6 +79,7 @@ fn preview_rejects_fields_inside_events() -> TestResult {
         limit: 3,
         fields: vec!["xEvent.timestamp".to_string()],
         batch_size: 4096,
+        skip_bad_lines: false,
     };
     let message = preview(&request, None).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(message.contains("xEvent.timestamp"), "{message}");
@@ -102,6 +104,7 @@ fn preview_of_saved_definition_resolves_dependencies() -> TestResult {
         limit: 10,
         fields: Vec::new(),
         batch_size: 4096,
+        skip_bad_lines: false,
     };
     let through_segment = preview(&request, Some(&workspace))?;
     assert_eq!(through_segment.page.total_count, preview_page(0, 1)?.page.total_count);
@@ -115,6 +118,7 @@ fn estimate_is_exact_below_threshold() -> TestResult {
         target: Target::Expression(FREQUENT.to_string()),
         now: july()?,
         batch_size: 4096,
+        skip_bad_lines: false,
         policy: SamplingPolicy::default(),
     };
     let estimate = estimate(&request, None)?;
@@ -134,6 +138,7 @@ fn estimate_samples_above_lowered_threshold() -> TestResult {
         target: Target::Expression(FREQUENT.to_string()),
         now: july()?,
         batch_size: 4096,
+        skip_bad_lines: false,
         policy,
     };
     let estimate = estimate(&request, None)?;
@@ -231,6 +236,7 @@ fn stored_preview_pages_and_estimate() -> TestResult {
         limit: 10,
         fields: vec!["identityMap".to_string()],
         batch_size: 4096,
+        skip_bad_lines: false,
     };
     let created = workspace.create_preview(&request, &SamplingPolicy::default())?;
     let id = created.preview_id.clone().ok_or("no previewId")?;

@@ -166,6 +166,7 @@ fn export_schedule_writes_one_directory_per_run() -> TestResult {
         now: time("2024-03-01T00:00:00Z").as_microsecond(),
         engine: seg_service::Engine::Columnar,
         batch_size: 1024,
+        skip_bad_lines: false,
     };
     workspace.start_job(request)?.wait()?;
 

@@ -8,10 +8,11 @@ use arrow::array::{AsArray, RecordBatch};
 use clap::Args;
 use seg_eval::EvalContext;
 use seg_io::ReadOptions;
+use seg_service::ReadCounts;
 use seg_service::engine::{self as job, CompiledSegment, RunOptions};
 use serde::Serialize;
 
-use crate::commands::{parse_now, to_json};
+use crate::commands::{parse_now, to_json, warn_about_read};
 use crate::{Failure, definitions, print};
 
 /// Arguments of `seg bench`.
@@ -105,12 +106,14 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
     let segments = job::compile(definitions.clone(), &schema).map_err(|errors| Failure(errors.join("\n")))?;
     let compile_seconds = started.elapsed().as_secs_f64();
 
-    let mut jobs = vec![measure("all", &segments, &args, &options, &context)?];
+    let (all, read) = measure("all", &segments, &args, &options, &context)?;
+    warn_about_read(&args.profiles, &read);
+    let mut jobs = vec![all];
     if args.each {
         for definition in &definitions {
             let needed = with_dependencies(&definitions, &definition.id);
             let alone = job::compile(needed, &schema).map_err(|errors| Failure(errors.join("\n")))?;
-            jobs.push(measure(&definition.id, &alone, &args, &options, &context)?);
+            jobs.push(measure(&definition.id, &alone, &args, &options, &context)?.0);
         }
     }
 
@@ -144,14 +147,15 @@ fn with_dependencies(definitions: &[definitions::Definition], id: &str) -> Vec<d
     definitions.iter().filter(|definition| needed.contains(&definition.id)).cloned().collect()
 }
 
-/// Runs one job `args.runs` times over the whole file.
+/// Runs one job `args.runs` times over the whole file, and returns its report with the read
+/// counts of the last run.
 fn measure(
     name: &str,
     segments: &[CompiledSegment],
     args: &BenchArgs,
     options: &ReadOptions,
     context: &EvalContext,
-) -> Result<JobReport, Failure> {
+) -> Result<(JobReport, ReadCounts), Failure> {
     let definitions: Vec<definitions::Definition> =
         segments.iter().map(|segment| segment.definition.clone()).collect();
     let fields = definitions::expression_words(&definitions);
@@ -159,6 +163,7 @@ fn measure(
     let mut read_seconds = Vec::with_capacity(args.runs as usize);
     let mut events = 0;
     let mut outcome = None;
+    let mut read = ReadCounts::default();
     for _ in 0..args.runs {
         let started = Instant::now();
         let reader = if args.all_columns {
@@ -184,6 +189,7 @@ fn measure(
             .map_err(Failure)?;
         run_seconds.push(started.elapsed().as_secs_f64());
         read_seconds.push(reading.as_secs_f64());
+        read = ReadCounts::of(&reader);
         outcome = Some(result);
     }
     let outcome = outcome.ok_or_else(|| Failure("no runs were made; set --runs to at least 1".to_string()))?;
@@ -192,7 +198,7 @@ fn measure(
     let median_read_seconds = median(&read_seconds);
     let profiles = outcome.total_profiles;
     let per_second = |count: u64| if median_seconds > 0.0 { count as f64 / median_seconds } else { 0.0 };
-    Ok(JobReport {
+    let report = JobReport {
         job: name.to_string(),
         definitions: segments.len(),
         profiles,
@@ -203,7 +209,8 @@ fn measure(
         median_seconds,
         median_read_seconds,
         members: segments.iter().zip(&outcome.members).map(|(s, m)| (s.definition.id.clone(), m.len())).collect(),
-    })
+    };
+    Ok((report, read))
 }
 
 /// Returns the number of events of a batch: the elements of its `xEvent` list, or 0 without one.

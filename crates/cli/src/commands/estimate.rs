@@ -5,7 +5,7 @@ use seg_service::{EstimateRequest, EstimateResponse, SamplingPolicy, Workspace};
 
 use crate::commands::definition::WorkspaceArg;
 use crate::commands::preview::TargetArgs;
-use crate::commands::to_json;
+use crate::commands::{to_json, warn_about_read};
 use crate::{Failure, print};
 
 /// Arguments of `seg estimate`.
@@ -69,9 +69,12 @@ pub fn run(args: EstimateArgs) -> Result<(), Failure> {
         target,
         now,
         batch_size: args.target.batch_size as usize,
+        skip_bad_lines: args.target.skip_bad_lines.skip_bad_lines,
         policy,
     };
-    print_estimate(&seg_service::estimate(&request, workspace.as_ref())?, args.json)
+    let estimate = seg_service::estimate(&request, workspace.as_ref())?;
+    warn_about_read(&request.profiles, &estimate.read);
+    print_estimate(&estimate, args.json)
 }
 
 fn print_estimate(estimate: &EstimateResponse, json: bool) -> Result<(), Failure> {

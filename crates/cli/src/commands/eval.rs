@@ -9,9 +9,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use seg_eval::EvalContext;
 use seg_io::ReadOptions;
 
+use seg_service::ReadCounts;
 use seg_service::engine::{self as job, RunOptions};
 
-use crate::commands::EngineArg;
+use crate::commands::{EngineArg, SkipBadLinesArg, warn_about_read};
 use crate::{Failure, definitions, print, report};
 
 /// Arguments of `seg eval`.
@@ -42,10 +43,8 @@ pub struct EvalArgs {
     /// Profiles per record batch.
     #[arg(long, default_value_t = 65_536, value_parser = clap::value_parser!(u64).range(1..=16_777_216))]
     batch_size: u64,
-    /// Skips NDJSON lines that are not valid JSON objects instead of failing, and prints how
-    /// many were skipped.
-    #[arg(long)]
-    skip_bad_lines: bool,
+    #[command(flatten)]
+    skip_bad_lines: SkipBadLinesArg,
 }
 
 /// Runs the job and prints the audiences.
@@ -59,18 +58,18 @@ pub fn run(args: EvalArgs) -> Result<(), Failure> {
     let creation_millis = unix_millis();
     let now = parse_now(args.now.as_deref())?;
     let definitions = definitions::load_dir(&args.definitions).map_err(Failure)?;
-    let options = ReadOptions { batch_size: args.batch_size as usize, ..ReadOptions::default() };
-    let (reader, skipped) = if args.skip_bad_lines {
-        seg_io::open_skipping_bad_lines(&args.profiles, &options)?
-    } else {
-        (seg_io::open(&args.profiles, &options)?, seg_io::SkippedLines::default())
+    let options = ReadOptions {
+        batch_size: args.batch_size as usize,
+        skip_bad_lines: args.skip_bad_lines.skip_bad_lines,
+        ..ReadOptions::default()
     };
+    let mut reader = seg_io::open(&args.profiles, &options)?;
     let schema = reader.schema();
     let segments = job::compile(definitions, &schema).map_err(|errors| Failure(errors.join("\n")))?;
 
     let progress = progress_bar();
     let context = EvalContext { now };
-    let batches = reader.map(|batch| batch.map_err(|e| e.to_string()));
+    let batches = reader.by_ref().map(|batch| batch.map_err(|e| e.to_string()));
     let collect_ids = args.members_out.is_some();
     let options = RunOptions { engine: args.engine.into(), collect_ids, collect_keys: false };
     let outcome = job::run(batches, &segments, &context, options, |profiles| {
@@ -79,9 +78,7 @@ pub fn run(args: EvalArgs) -> Result<(), Failure> {
     })
     .map_err(Failure)?;
     progress.finish_and_clear();
-    if skipped.count() > 0 {
-        eprintln!("seg: warning: skipped {} bad lines of {}", skipped.count(), args.profiles.display());
-    }
+    warn_about_read(&args.profiles, &ReadCounts::of(&reader));
 
     if let (Some(dir), Some(ids)) = (&args.members_out, &outcome.member_ids) {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use seg_service::{ExportFormat, ExportRequest, JobStatus, MembershipStatus, Workspace};
 
 use crate::commands::definition::WorkspaceArg;
-use crate::commands::to_json;
+use crate::commands::{SkipBadLinesArg, to_json, warn_about_read};
 use crate::{Failure, print};
 
 /// Arguments of `seg export`.
@@ -64,6 +64,8 @@ pub struct ExportArgs {
     /// Print the export job object instead of a summary line.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    skip_bad_lines: SkipBadLinesArg,
 }
 
 #[derive(Subcommand)]
@@ -192,9 +194,11 @@ fn run_export(args: ExportArgs) -> Result<(), Failure> {
         segment_per_batch: args.segment_per_batch,
         properties: None,
         batch_size: args.batch_size as usize,
+        skip_bad_lines: args.skip_bad_lines.skip_bad_lines,
     };
     let workspace = Workspace::open(&workspace)?;
     let job = workspace.run_export(&request, &AtomicBool::new(false))?;
+    warn_about_read(&request.profiles, &job.metrics.read);
     if args.json {
         print(&to_json(&job))?;
     } else {

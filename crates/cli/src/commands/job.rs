@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use seg_service::{JobRequest, JobStatus, SegmentJob, Workspace};
 
 use crate::commands::definition::WorkspaceArg;
-use crate::commands::{EngineArg, parse_now, to_json};
+use crate::commands::{EngineArg, SkipBadLinesArg, parse_now, to_json, warn_about_read};
 use crate::{Failure, print};
 
 /// Arguments of `seg job`.
@@ -46,6 +46,8 @@ enum JobCommand {
         /// Print the segment job object instead of a table.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        skip_bad_lines: SkipBadLinesArg,
     },
     /// List the jobs of a workspace, newest first.
     #[command(after_help = "Examples:
@@ -96,10 +98,17 @@ enum JobCommand {
 /// that failed or was cancelled.
 pub fn run(args: JobArgs) -> Result<(), Failure> {
     match args.command {
-        JobCommand::Run { workspace, profiles, segments, now, engine, batch_size, json } => {
+        JobCommand::Run { workspace, profiles, segments, now, engine, batch_size, json, skip_bad_lines } => {
             let now = parse_now(now.as_deref())?;
             let workspace = Arc::new(Workspace::open(&workspace.workspace)?);
-            let request = JobRequest { profiles, segments, now, engine: engine.into(), batch_size: batch_size as usize };
+            let request = JobRequest {
+                profiles: profiles.clone(),
+                segments,
+                now,
+                engine: engine.into(),
+                batch_size: batch_size as usize,
+                skip_bad_lines: skip_bad_lines.skip_bad_lines,
+            };
             let handle = workspace.start_job(request)?;
             let bar = progress_bar();
             while !handle.is_finished() {
@@ -108,6 +117,7 @@ pub fn run(args: JobArgs) -> Result<(), Failure> {
             }
             bar.finish_and_clear();
             let job = handle.wait()?;
+            warn_about_read(&profiles, &job.metrics.read);
             print(&if json { to_json(&job) } else { job_table(&job) })?;
             if job.status == JobStatus::Cancelled {
                 return Err(Failure(format!("segment job {} was cancelled; memberships are unchanged", job.id)));

@@ -20,6 +20,33 @@ pub mod schedule;
 pub mod search;
 pub mod validate;
 
+use std::path::Path;
+
+/// The `--skip-bad-lines` option of the commands that read profiles.
+#[derive(clap::Args, Clone, Copy, Debug, Default)]
+pub struct SkipBadLinesArg {
+    /// Skip NDJSON lines that are not valid JSON objects instead of failing, and print how many
+    /// were skipped.
+    #[arg(long)]
+    pub skip_bad_lines: bool,
+}
+
+/// Prints a warning to standard error for each problem that reading `profiles` found without
+/// failing: skipped NDJSON lines, and profiles with more events than the default event limit.
+pub fn warn_about_read(profiles: &Path, read: &seg_service::ReadCounts) {
+    if read.skipped_lines > 0 {
+        eprintln!("seg: warning: skipped {} bad lines of {}", read.skipped_lines, profiles.display());
+    }
+    if read.profiles_over_event_limit > 0 {
+        eprintln!(
+            "seg: warning: {} profiles of {} have more than {} events; they are evaluated in full",
+            read.profiles_over_event_limit,
+            profiles.display(),
+            seg_io::DEFAULT_EVENT_LIMIT
+        );
+    }
+}
+
 /// The evaluator of the plans, as a command-line value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum EngineArg {
@@ -38,7 +65,6 @@ impl From<EngineArg> for seg_service::Engine {
     }
 }
 
-/// Formats a value as pretty JSON followed by a newline.
 /// Returns the label of the evaluation methods an eligibility reason rules out.
 pub fn excluded_methods(edge_only: bool) -> &'static str {
     if edge_only { "not edge" } else { "neither streaming nor edge" }
@@ -49,6 +75,7 @@ pub fn count_of(count: usize, noun: &str) -> String {
     if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
 }
 
+/// Formats a value as pretty JSON followed by a newline.
 pub fn to_json<T: serde::Serialize>(value: &T) -> String {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
     text.push('\n');

@@ -8,7 +8,7 @@ use seg_service::preview::DEFAULT_PREVIEW_LIMIT;
 use seg_service::{PreviewRequest, PreviewResponse, SamplingPolicy, Target, Workspace};
 
 use crate::commands::definition::WorkspaceArg;
-use crate::commands::{parse_now, to_json};
+use crate::commands::{SkipBadLinesArg, parse_now, to_json, warn_about_read};
 use crate::{Failure, print};
 
 /// The segment to evaluate, shared by `seg preview` and `seg estimate`.
@@ -33,6 +33,8 @@ pub struct TargetArgs {
     /// Profiles per record batch.
     #[arg(long, default_value_t = 65_536, value_parser = clap::value_parser!(u64).range(1..=16_777_216))]
     pub batch_size: u64,
+    #[command(flatten)]
+    pub skip_bad_lines: SkipBadLinesArg,
 }
 
 impl TargetArgs {
@@ -148,6 +150,7 @@ pub fn run(args: PreviewArgs) -> Result<(), Failure> {
                 limit: args.page.limit,
                 fields: args.fields,
                 batch_size: args.target.batch_size as usize,
+                skip_bad_lines: args.target.skip_bad_lines.skip_bad_lines,
             };
             let response = match &workspace {
                 Some(workspace) => {
@@ -157,6 +160,7 @@ pub fn run(args: PreviewArgs) -> Result<(), Failure> {
                 }
                 None => seg_service::preview(&request, None)?,
             };
+            warn_about_read(&request.profiles, &response.read);
             print_page(&response, args.page.json)
         }
     }

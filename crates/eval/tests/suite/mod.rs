@@ -160,7 +160,7 @@ fn load_profiles(file_name: &str, document: &Map<String, Value>) -> Profiles {
         .collect();
     let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("conformance-{stem}-{}.ndjson", std::process::id()));
     fs::write(&path, ndjson).unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
-    let read = seg_io::read_all(&path, &ReadOptions { batch_size: BATCH_SIZE });
+    let read = seg_io::read_all(&path, &ReadOptions { batch_size: BATCH_SIZE, ..ReadOptions::default() });
     // Removing the file is best effort: a leftover file in the target directory is harmless.
     let _ = fs::remove_file(&path);
     let (schema, batches) = read.unwrap_or_else(|error| panic!("{file_name}: seg_io cannot read the profiles: {error}"));

@@ -216,6 +216,7 @@ impl<C: Clock> Scheduler<C> {
             now: now.as_microsecond(),
             engine: Engine::Columnar,
             batch_size: self.batch_size,
+            skip_bad_lines: false,
         };
         let handle = self.workspace.start_scheduled_job(request, properties)?;
         let id = handle.id().to_string();
@@ -247,6 +248,7 @@ impl<C: Clock> Scheduler<C> {
             out: destination.join(&properties.run_id),
             segment_per_batch: true,
             batch_size: self.batch_size,
+            skip_bad_lines: false,
             properties: Some(properties),
         };
         let job = self.workspace.run_export(&request, &AtomicBool::new(false))?;
