@@ -1,13 +1,15 @@
 //! Reading Parquet profile files in batches.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::mpsc::{Receiver, sync_channel};
 
+use arrow::array::{RecordBatch, RecordBatchReader};
+use arrow::datatypes::SchemaRef;
 use parquet::arrow::ProjectionMask;
-use arrow::array::RecordBatchReader;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use parquet::schema::types::SchemaDescriptor;
 
 use crate::error::IoError;
@@ -16,9 +18,18 @@ use crate::source::{ProfileReader, ReadOptions};
 use crate::validate::validate_profile_schema;
 use crate::xdm::ID_COLUMN;
 
+/// The largest row group, in rows, that is decoded ahead of time on another thread. Files with
+/// larger row groups are decoded one batch at a time on the calling thread, so that memory use
+/// stays bounded by the batch size whatever the writer chose.
+const MAX_PREFETCHED_ROW_GROUP: i64 = 262_144;
+
 /// Opens a Parquet file as a [`ProfileReader`] that decodes `options.batch_size` rows at a time.
 ///
 /// With `fields`, only the leaf columns that [`leaves_named_by`] selects are decoded.
+///
+/// When the file has several row groups of at most [`MAX_PREFETCHED_ROW_GROUP`] rows, row
+/// groups are decoded on background threads, one per rayon thread plus one ahead of the
+/// consumer, and yielded in file order. Decoding then runs on every core and overlaps with the evaluation of earlier batches.
 pub(crate) fn open_parquet(
     path: &Path,
     options: &ReadOptions,
@@ -27,19 +38,41 @@ pub(crate) fn open_parquet(
     let file = File::open(path).map_err(|source| IoError::file("open", path, source))?;
     let parquet_failure = |source| IoError::Parquet { action: "read", path: path.to_path_buf(), source };
 
-    let mut builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_failure)?;
-    let full_schema = Arc::new(normalize_schema(builder.schema()));
+    let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(parquet_failure)?;
+    let full_schema = Arc::new(normalize_schema(metadata.schema()));
     validate_profile_schema(&full_schema, path)?;
-    if let Some(fields) = fields {
-        let leaves = leaves_named_by(builder.parquet_schema(), fields);
-        let mask = ProjectionMask::leaves(builder.parquet_schema(), leaves);
-        builder = builder.with_projection(mask);
-    }
-    let reader = builder.with_batch_size(options.batch_size).build().map_err(parquet_failure)?;
+    let projection = match fields {
+        Some(fields) => {
+            let leaves = leaves_named_by(metadata.parquet_schema(), fields);
+            ProjectionMask::leaves(metadata.parquet_schema(), leaves)
+        }
+        None => ProjectionMask::all(),
+    };
+    let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata.clone())
+        .with_projection(projection.clone())
+        .with_batch_size(options.batch_size)
+        .build()
+        .map_err(parquet_failure)?;
     let schema = match fields {
         Some(_) => Arc::new(normalize_schema(&reader.schema())),
         None => full_schema,
     };
+
+    let row_groups = metadata.metadata().row_groups();
+    let row_group_count = row_groups.len();
+    let prefetch =
+        row_group_count > 1 && row_groups.iter().all(|group| group.num_rows() <= MAX_PREFETCHED_ROW_GROUP);
+    if prefetch {
+        let source = RowGroupSource {
+            path: path.to_path_buf(),
+            metadata,
+            projection,
+            batch_size: options.batch_size,
+            schema: schema.clone(),
+        };
+        let batches = PrefetchedRowGroups::new(Arc::new(source), row_group_count);
+        return Ok(ProfileReader::new(schema, Box::new(batches), options, Arc::default()));
+    }
 
     let batch_schema = schema.clone();
     let path = path.to_path_buf();
@@ -48,6 +81,122 @@ pub(crate) fn open_parquet(
         normalize_batch_to(&batch, &batch_schema, Some(&path))
     });
     Ok(ProfileReader::new(schema, Box::new(batches), options, Arc::default()))
+}
+
+/// The file, metadata and projection that every row-group decoding task shares.
+struct RowGroupSource {
+    path: PathBuf,
+    metadata: ArrowReaderMetadata,
+    projection: ProjectionMask,
+    batch_size: usize,
+    schema: SchemaRef,
+}
+
+impl RowGroupSource {
+    /// Decodes and normalizes the batches of one row group.
+    ///
+    /// Each call opens the file anew: clones of one `File` share a read position, which
+    /// concurrent decoders would move under each other.
+    fn decode(&self, row_group: usize) -> Result<Vec<RecordBatch>, IoError> {
+        let file = File::open(&self.path).map_err(|source| IoError::file("open", &self.path, source))?;
+        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, self.metadata.clone())
+            .with_projection(self.projection.clone())
+            .with_row_groups(vec![row_group])
+            .with_batch_size(self.batch_size)
+            .build()
+            .map_err(|source| IoError::Parquet { action: "read", path: self.path.clone(), source })?;
+        reader
+            .map(|batch| {
+                let batch = batch.map_err(|source| IoError::ParquetDecode { path: self.path.clone(), source })?;
+                normalize_batch_to(&batch, &self.schema, Some(&self.path))
+            })
+            .collect()
+    }
+}
+
+/// The batches of a file's row groups in file order, each row group decoded on a thread of its
+/// own while earlier ones are consumed.
+///
+/// At most one row group per rayon thread plus one is decoded or waiting at a time, so memory grows
+/// with the thread count and the row group size, not with the file. After an error the
+/// iterator ends.
+struct PrefetchedRowGroups {
+    source: Arc<RowGroupSource>,
+    next: usize,
+    count: usize,
+    window: usize,
+    /// The row groups being decoded, in file order, with their numbers.
+    pending: VecDeque<(usize, Receiver<Result<Vec<RecordBatch>, IoError>>)>,
+    ready: std::vec::IntoIter<RecordBatch>,
+    failed: bool,
+}
+
+impl PrefetchedRowGroups {
+    fn new(source: Arc<RowGroupSource>, count: usize) -> PrefetchedRowGroups {
+        let mut row_groups = PrefetchedRowGroups {
+            source,
+            next: 0,
+            count,
+            window: rayon::current_num_threads() + 1,
+            pending: VecDeque::new(),
+            ready: Vec::new().into_iter(),
+            failed: false,
+        };
+        row_groups.fill();
+        row_groups
+    }
+
+    /// Starts decoding row groups until the window is full or none are left.
+    fn fill(&mut self) {
+        while self.pending.len() < self.window && self.next < self.count {
+            let (sender, receiver) = sync_channel(1);
+            let source = Arc::clone(&self.source);
+            let row_group = self.next;
+            // A plain thread rather than a rayon task, because a consumer that runs on the rayon
+            // pool and waits for the result could otherwise occupy the thread that would decode it.
+            let spawned = std::thread::Builder::new().name(format!("parquet-row-group-{row_group}")).spawn({
+                let sender = sender.clone();
+                let source = Arc::clone(&source);
+                // The receiver is gone when the reader was dropped; the result is not needed.
+                move || drop(sender.send(source.decode(row_group)))
+            });
+            if spawned.is_err() {
+                drop(sender.send(source.decode(row_group)));
+            }
+            self.pending.push_back((row_group, receiver));
+            self.next += 1;
+        }
+    }
+}
+
+impl Iterator for PrefetchedRowGroups {
+    type Item = Result<RecordBatch, IoError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(batch) = self.ready.next() {
+                return Some(Ok(batch));
+            }
+            if self.failed {
+                return None;
+            }
+            let (row_group, receiver) = self.pending.pop_front()?;
+            self.fill();
+            let decoded = receiver.recv().unwrap_or_else(|_| {
+                let reason = format!(
+                    "the Parquet decoder stopped without a result in row group {row_group}; the file may be corrupt"
+                );
+                Err(IoError::file("decode", &self.source.path, std::io::Error::other(reason)))
+            });
+            match decoded {
+                Ok(batches) => self.ready = batches.into_iter(),
+                Err(error) => {
+                    self.failed = true;
+                    return Some(Err(error));
+                }
+            }
+        }
+    }
 }
 
 /// The names that Parquet gives to the levels of lists and maps, which are not field names.

@@ -81,6 +81,33 @@ fn file_reads_back_as_generated() -> TestResult {
     Ok(())
 }
 
+/// Row groups decode ahead of time on other threads; the batches still come in file order, cut
+/// at the batch size within each row group.
+#[test]
+fn prefetched_row_groups_keep_file_order() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = dir.path().join("profiles.parquet");
+    let options = small(4_300, 13);
+    generate_profiles(&options, &path, |_| {})?;
+
+    let (_, batches) = read_all(&path, &ReadOptions { batch_size: 300, ..ReadOptions::default() })?;
+    let sizes: Vec<usize> = batches.iter().map(RecordBatch::num_rows).collect();
+    let per_group = [300, 300, 300, 100];
+    let mut expected_sizes: Vec<usize> = per_group.repeat(4);
+    expected_sizes.push(300);
+    assert_eq!(sizes, expected_sizes);
+
+    let read_ids: Vec<String> =
+        batches.iter().flat_map(|batch| batch.column(0).as_string::<i32>().iter().flatten().map(String::from)).collect();
+    let mut expected_ids = Vec::new();
+    for row_group in 0..options.row_groups() {
+        let batch = generate_batch(&options, row_group)?;
+        expected_ids.extend(batch.column(0).as_string::<i32>().iter().flatten().map(String::from));
+    }
+    assert_eq!(read_ids, expected_ids);
+    Ok(())
+}
+
 #[test]
 fn skewed_counts_have_mean_twenty() -> TestResult {
     let options = GenerateOptions { profiles: 20_000, seed: 5, profiles_per_row_group: 20_000, ..GenerateOptions::default() };
