@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use arrow::array::{AsArray, RecordBatch};
-use seg_io::{EventCounts, GenerateOptions, IoError, generate_batch};
+use seg_io::{EventCounts, GenerateOptions, IoError, ReadOptions, generate_batch, generate_profiles, read_all};
 use seg_plan::{SegmentPlan, bind};
 
 /// The evaluation time for generated profiles: the end of their event history,
@@ -57,6 +57,25 @@ fn read_definitions(dir: &Path) -> std::io::Result<Vec<(String, String)>> {
 pub fn generated_batches(profiles: u64, events: EventCounts) -> Result<Vec<RecordBatch>, IoError> {
     let options = GenerateOptions { profiles, seed: 1, events, ..GenerateOptions::default() };
     (0..options.row_groups()).map(|row_group| generate_batch(&options, row_group)).collect()
+}
+
+/// Generates `profiles` profiles with seed 1 into a temporary Parquet file and reads them back
+/// as a segment job does, with dictionary-encoded strings kept as dictionaries.
+///
+/// # Errors
+///
+/// Returns the generator's error, or the error of writing or reading the file.
+pub fn parquet_batches(profiles: u64, events: EventCounts) -> Result<Vec<RecordBatch>, IoError> {
+    let options = GenerateOptions { profiles, seed: 1, events, ..GenerateOptions::default() };
+    let directory = tempfile::tempdir().map_err(|source| IoError::File {
+        action: "create a temporary folder for",
+        path: std::env::temp_dir(),
+        source,
+    })?;
+    let path = directory.path().join("profiles.parquet");
+    generate_profiles(&options, &path, |_| {})?;
+    let read = ReadOptions { keep_string_dictionaries: true, ..ReadOptions::default() };
+    Ok(read_all(&path, &read)?.1)
 }
 
 /// Returns the number of events in `batches`.

@@ -20,6 +20,7 @@ mod ndjson_reader;
 mod ndjson_schema;
 mod ndjson_timestamp;
 mod normalize;
+mod parquet_dictionaries;
 mod parquet_reader;
 mod source;
 mod validate;

@@ -14,6 +14,7 @@ use parquet::schema::types::SchemaDescriptor;
 
 use crate::error::IoError;
 use crate::normalize::{normalize_batch_to, normalize_schema};
+use crate::parquet_dictionaries::{dictionary_schema, keep_dictionaries};
 use crate::source::{ProfileReader, ReadOptions};
 use crate::validate::validate_profile_schema;
 use crate::xdm::ID_COLUMN;
@@ -38,9 +39,17 @@ pub(crate) fn open_parquet(
     let file = File::open(path).map_err(|source| IoError::file("open", path, source))?;
     let parquet_failure = |source| IoError::Parquet { action: "read", path: path.to_path_buf(), source };
 
-    let metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(parquet_failure)?;
+    let mut metadata = ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(parquet_failure)?;
     let full_schema = Arc::new(normalize_schema(metadata.schema()));
     validate_profile_schema(&full_schema, path)?;
+    let hinted = options
+        .keep_string_dictionaries
+        .then(|| dictionary_schema(metadata.schema(), metadata.metadata()))
+        .flatten();
+    if let Some(hinted) = &hinted {
+        let hint = ArrowReaderOptions::new().with_schema(Arc::new(hinted.clone()));
+        metadata = ArrowReaderMetadata::try_new(metadata.metadata().clone(), hint).map_err(parquet_failure)?;
+    }
     let projection = match fields {
         Some(fields) => {
             let leaves = leaves_named_by(metadata.parquet_schema(), fields);
@@ -53,9 +62,10 @@ pub(crate) fn open_parquet(
         .with_batch_size(options.batch_size)
         .build()
         .map_err(parquet_failure)?;
-    let schema = match fields {
-        Some(_) => Arc::new(normalize_schema(&reader.schema())),
-        None => full_schema,
+    let schema = match (fields, &hinted) {
+        (None, None) => full_schema,
+        (_, None) => Arc::new(normalize_schema(&reader.schema())),
+        (_, Some(_)) => Arc::new(keep_dictionaries(&normalize_schema(&reader.schema()), &reader.schema())),
     };
 
     let row_groups = metadata.metadata().row_groups();

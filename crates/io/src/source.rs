@@ -30,11 +30,22 @@ pub struct ReadOptions {
     /// The number of `xEvent` events above which a profile is counted in
     /// [`ProfileReader::profiles_over_event_limit`]. Such profiles are still read in full.
     pub event_limit: usize,
+    /// Read Parquet string columns whose data pages are all dictionary-encoded as
+    /// `Dictionary(Int32, Utf8)` arrays instead of `Utf8`, except `_id` and the keys and values
+    /// of maps. Decoding is then cheaper, and the columnar evaluator compares such a column by
+    /// its dictionary. Every consumer of the batches must accept both types. NDJSON files are
+    /// read as `Utf8` either way.
+    pub keep_string_dictionaries: bool,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { batch_size: 65_536, skip_bad_lines: false, event_limit: DEFAULT_EVENT_LIMIT }
+        ReadOptions {
+            batch_size: 65_536,
+            skip_bad_lines: false,
+            event_limit: DEFAULT_EVENT_LIMIT,
+            keep_string_dictionaries: false,
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use arrow::array::{Array, AsArray, ListArray, RecordBatch};
-use arrow::datatypes::TimestampMicrosecondType;
+use arrow::datatypes::{DataType, TimestampMicrosecondType};
 use seg_io::{
     EventCounts, GENERATED_UNTIL, GenerateOptions, HISTORY_MICROS, IoError, MAX_EVENTS_PER_PROFILE, ReadOptions,
     generate_batch, generate_profiles, generated_schema, normalize_schema, open_fields, read_all,
@@ -105,6 +105,46 @@ fn prefetched_row_groups_keep_file_order() -> TestResult {
         expected_ids.extend(batch.column(0).as_string::<i32>().iter().flatten().map(String::from));
     }
     assert_eq!(read_ids, expected_ids);
+    Ok(())
+}
+
+/// Dictionary-encoded Parquet strings can stay dictionaries; `_id` and maps stay `Utf8`.
+#[test]
+fn string_dictionaries_kept_on_request() -> TestResult {
+    let dir = TempDir::new()?;
+    let path = dir.path().join("profiles.parquet");
+    generate_profiles(&small(1_200, 17), &path, |_| {})?;
+    let dictionary = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    let event_type = |batch: &RecordBatch| -> Result<DataType, Box<dyn std::error::Error>> {
+        let events = events(batch).values().as_struct();
+        let column = events.column_by_name("eventType").ok_or("no eventType")?;
+        Ok(column.data_type().clone())
+    };
+
+    let (_, plain) = read_all(&path, &ReadOptions::default())?;
+    assert_eq!(event_type(&plain[0])?, DataType::Utf8);
+
+    let options = ReadOptions { keep_string_dictionaries: true, ..ReadOptions::default() };
+    let (schema, kept) = read_all(&path, &options)?;
+    for batch in &kept {
+        assert_eq!(batch.schema(), schema);
+        assert_eq!(event_type(batch)?, dictionary);
+        assert_eq!(batch.column(0).data_type(), &DataType::Utf8);
+    }
+    let identity_map = schema.field_with_name("identityMap")?.data_type();
+    assert!(!format!("{identity_map:?}").contains("Dictionary"), "{identity_map:?}");
+
+    // The values are the same either way.
+    for (plain, kept) in plain.iter().zip(&kept) {
+        let plain_types = events(plain).values().as_struct().column_by_name("eventType").ok_or("no eventType")?.clone();
+        let kept_types = events(kept).values().as_struct().column_by_name("eventType").ok_or("no eventType")?;
+        assert_eq!(&arrow::compute::cast(kept_types, &DataType::Utf8)?, &plain_types);
+    }
+
+    // A projection keeps them too.
+    let fields: HashSet<&str> = ["xEvent", "eventType"].into_iter().collect();
+    let projected: Vec<RecordBatch> = open_fields(&path, &options, &fields)?.collect::<Result<_, _>>()?;
+    assert_eq!(event_type(&projected[0])?, dictionary);
     Ok(())
 }
 

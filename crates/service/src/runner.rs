@@ -272,7 +272,10 @@ impl JobContext {
             return Ok(false);
         }
         self.update(|job| job.status = if self.cancel.load(Ordering::SeqCst) { JobStatus::Cancelling } else { JobStatus::Processing })?;
-        let options = read_options(request.batch_size, request.skip_bad_lines);
+        let mut options = read_options(request.batch_size, request.skip_bad_lines);
+        // The columnar engine accepts string dictionaries, and the job uses the batches for
+        // nothing else that reads strings besides `_id` and identity maps, which stay `Utf8`.
+        options.keep_string_dictionaries = request.engine == Engine::Columnar;
         let mut reader = seg_io::open(&request.profiles, &options)?;
         let schema = reader.schema();
         let profiles = std::fs::canonicalize(&request.profiles).unwrap_or_else(|_| request.profiles.clone());

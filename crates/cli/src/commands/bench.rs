@@ -98,7 +98,11 @@ struct BenchReport {
 pub fn run(args: BenchArgs) -> Result<(), Failure> {
     let now = parse_now(args.now.as_deref())?;
     let context = EvalContext { now };
-    let options = ReadOptions { batch_size: args.batch_size as usize, ..ReadOptions::default() };
+    let options = ReadOptions {
+        batch_size: args.batch_size as usize,
+        keep_string_dictionaries: true,
+        ..ReadOptions::default()
+    };
     let definitions = definitions::load_dir(&args.definitions).map_err(Failure)?;
     let schema = seg_io::open(&args.profiles, &options)?.schema();
 

@@ -61,6 +61,7 @@ pub fn run(args: EvalArgs) -> Result<(), Failure> {
     let options = ReadOptions {
         batch_size: args.batch_size as usize,
         skip_bad_lines: args.skip_bad_lines.skip_bad_lines,
+        keep_string_dictionaries: matches!(args.engine, EngineArg::Columnar),
         ..ReadOptions::default()
     };
     let mut reader = seg_io::open(&args.profiles, &options)?;

@@ -97,6 +97,13 @@ pub(super) fn conform(
     if array.data_type() == &ArrowType::Null {
         return Ok(new_null(data_type, array.len()));
     }
+    if !has_struct(data_type) && contains_dictionary(array.data_type()) {
+        // Kernels read strings and lists of strings as `Utf8` arrays. Values with structs keep
+        // their dictionaries until a field read or a field access reaches them, so that the
+        // dictionary kernels can use them.
+        let target = arrow_type(data_type);
+        return Ok(arrow::compute::cast(&array, &target)?);
+    }
     let matches = matches!(
         (data_type, array.data_type()),
         (DataType::Null, _)
@@ -117,6 +124,31 @@ pub(super) fn conform(
     } else {
         Err(unexpected_type(name(), data_type, array.data_type()))
     }
+}
+
+/// Returns whether a plan type has a struct at any depth.
+fn has_struct(data_type: &DataType) -> bool {
+    match data_type {
+        DataType::Struct(_) | DataType::Map(_) => true,
+        DataType::List(item) => has_struct(item),
+        _ => false,
+    }
+}
+
+/// Returns whether an Arrow type has a dictionary at any depth.
+fn contains_dictionary(data_type: &ArrowType) -> bool {
+    match data_type {
+        ArrowType::Dictionary(_, _) => true,
+        ArrowType::List(item) => contains_dictionary(item.data_type()),
+        ArrowType::Struct(fields) => fields.iter().any(|field| contains_dictionary(field.data_type())),
+        _ => false,
+    }
+}
+
+/// Returns whether an Arrow type is a dictionary of `Utf8` strings, which a string column may
+/// be instead of `Utf8`.
+pub(super) fn is_string_dictionary(data_type: &ArrowType) -> bool {
+    matches!(data_type, ArrowType::Dictionary(_, value) if value.as_ref() == &ArrowType::Utf8)
 }
 
 /// Builds the error for a value whose Arrow type does not fit its plan type.

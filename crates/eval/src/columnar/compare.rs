@@ -6,12 +6,12 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, BooleanArray, Datum, Float64Array, Int64Array, Scalar as ArrowScalar,
-    StringArray, TimestampMicrosecondArray,
+    Array, ArrayRef, AsArray, BooleanArray, Datum, DictionaryArray, Float64Array, Int64Array,
+    Scalar as ArrowScalar, StringArray, TimestampMicrosecondArray,
 };
 use arrow::buffer::{BooleanBuffer, NullBuffer};
 use arrow::compute::kernels::cmp;
-use arrow::datatypes::Int64Type;
+use arrow::datatypes::{Int32Type, Int64Type};
 use seg_plan::{DataType, Node, Scalar};
 use seg_pql::ast::Comparison;
 
@@ -97,6 +97,67 @@ fn equal_to_constant(strings: &StringArray, constant: &[u8]) -> BooleanBuffer {
             _ => false,
         }
     })
+}
+
+/// Compares a string dictionary with a constant for `=`, or for `!=` when `negated`; false
+/// where the value is null.
+///
+/// The constant is compared with each dictionary value once, and each row looks up the result
+/// by its key.
+pub(super) fn dictionary_equals(
+    dictionary: &DictionaryArray<Int32Type>,
+    constant: &str,
+    negated: bool,
+) -> Result<BooleanArray, EvalError> {
+    let values = dictionary_values(dictionary)?;
+    let equal = equal_to_constant(values, constant.as_bytes());
+    Ok(by_key(dictionary, values, |value| equal.value(value) != negated))
+}
+
+/// Evaluates `in` over a string dictionary, or `notIn` when `negated`; false where the value
+/// is null.
+pub(super) fn dictionary_in_list(
+    dictionary: &DictionaryArray<Int32Type>,
+    list: &[Scalar],
+    negated: bool,
+) -> Result<BooleanArray, EvalError> {
+    let values = dictionary_values(dictionary)?;
+    let constants = constants(list, |scalar| match scalar {
+        Scalar::String(value) => Some(value.as_str()),
+        _ => None,
+    })?;
+    let members = member_bits(values.len(), &constants, |i| values.value(i));
+    Ok(by_key(dictionary, values, |value| members.value(value) != negated))
+}
+
+fn dictionary_values(dictionary: &DictionaryArray<Int32Type>) -> Result<&StringArray, EvalError> {
+    dictionary.values().as_string_opt::<i32>().ok_or_else(|| {
+        EvalError::InvalidPlan(format!(
+            "a string dictionary has values of type {}",
+            dictionary.values().data_type()
+        ))
+    })
+}
+
+/// Sets the bit of each row whose key points to a non-null dictionary value that passes
+/// `test`. Null keys and keys outside the dictionary give false.
+fn by_key(
+    dictionary: &DictionaryArray<Int32Type>,
+    values: &StringArray,
+    test: impl Fn(usize) -> bool,
+) -> BooleanArray {
+    let passing: Vec<bool> = (0..values.len())
+        .map(|value| values.is_valid(value) && test(value))
+        .collect();
+    let keys = dictionary.keys();
+    let bits = BooleanBuffer::collect_bool(keys.len(), |row| {
+        let key = keys.values()[row];
+        usize::try_from(key)
+            .ok()
+            .and_then(|key| passing.get(key).copied())
+            .unwrap_or(false)
+    });
+    mask(and_valid(bits, keys.nulls()))
 }
 
 /// Applies a comparison operator to the ordering of two values; `None` is unordered (NaN).

@@ -7,6 +7,7 @@ use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch};
 use arrow::compute::{and, is_not_null, is_null, not, or};
 use arrow::datatypes::DataType as ArrowType;
 use seg_plan::{ListFunction, Node, NodeKind, Scalar};
+use seg_pql::ast::Comparison;
 
 use super::arrays::{Operand, constant_mask, mask, null_as_false, validity};
 use super::scope::{Scopes, non_empty_lists};
@@ -53,6 +54,9 @@ impl<'p> BatchEvaluator<'p> {
             NodeKind::And(operands) => self.all(operands),
             NodeKind::Or(operands) => self.any(operands),
             NodeKind::Compare { op, lhs, rhs } => {
+                if let Some(mask) = self.compare_dictionary(*op, lhs, rhs)? {
+                    return Ok(mask);
+                }
                 let left = self.value(lhs)?;
                 let right = self.value(rhs)?;
                 compare::compare(*op, left, right, lhs, len)
@@ -62,6 +66,11 @@ impl<'p> BatchEvaluator<'p> {
                 list,
                 negated,
             } => {
+                if let NodeKind::Column { scope, path } = &value.kind
+                    && let Some(dictionary) = self.scopes.string_dictionary(*scope, path)?
+                {
+                    return compare::dictionary_in_list(&dictionary, list, *negated);
+                }
                 let values = self.array(value)?;
                 compare::in_list(&values, value, list, *negated)
             }
@@ -197,6 +206,35 @@ impl<'p> BatchEvaluator<'p> {
             });
         }
         Ok(result.unwrap_or_else(|| constant_mask(false, self.scopes.len())))
+    }
+
+    /// Evaluates `=` or `!=` between a string column and a constant over the column's
+    /// dictionary, when the batch stores the column as one; `None` otherwise.
+    fn compare_dictionary(
+        &mut self,
+        op: Comparison,
+        lhs: &'p Node,
+        rhs: &'p Node,
+    ) -> Result<Option<BooleanArray>, EvalError> {
+        let negated = match op {
+            Comparison::Eq => false,
+            Comparison::NotEq => true,
+            _ => return Ok(None),
+        };
+        let (column, constant) = match (&lhs.kind, &rhs.kind) {
+            (column @ NodeKind::Column { .. }, NodeKind::Literal(Scalar::String(constant)))
+            | (NodeKind::Literal(Scalar::String(constant)), column @ NodeKind::Column { .. }) => {
+                (column, constant)
+            }
+            _ => return Ok(None),
+        };
+        let NodeKind::Column { scope, path } = column else {
+            return Ok(None);
+        };
+        match self.scopes.string_dictionary(*scope, path)? {
+            Some(dictionary) => compare::dictionary_equals(&dictionary, constant, negated).map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Returns the mask of an earlier segment, repeated for every element in a child scope.

@@ -6,13 +6,16 @@
 
 use std::ops::Range;
 
-use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, ListArray, RecordBatch, UInt32Array};
+use arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, DictionaryArray, ListArray, RecordBatch, UInt32Array,
+};
 use arrow::buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::compute::{nullif, take};
+use arrow::datatypes::Int32Type;
 use seg_plan::DataType;
 
 use super::EvalError;
-use super::arrays::{conform, new_null, unexpected_type};
+use super::arrays::{conform, is_string_dictionary, new_null, unexpected_type};
 
 /// The element rows of each parent row within a child level.
 #[derive(Clone, Debug)]
@@ -48,14 +51,6 @@ impl ElementRanges {
     pub(super) fn rebased(&self) -> OffsetBuffer<i32> {
         let offsets: Vec<i32> = self.offsets.iter().map(|&offset| offset - self.base).collect();
         OffsetBuffer::new(ScalarBuffer::from(offsets))
-    }
-
-    /// Returns the end of each parent row's range, in parent order.
-    pub(super) fn ends(&self) -> impl Iterator<Item = usize> + '_ {
-        self.offsets
-            .iter()
-            .skip(1)
-            .map(|&end| (end - self.base) as usize)
     }
 }
 
@@ -190,6 +185,26 @@ impl<'p> Scopes<'p> {
         Ok(array)
     }
 
+    /// Returns the string column at `path` of the current scope when the batch stores it as a
+    /// dictionary with `Int32` keys, and `None` otherwise, such as for a column of an
+    /// enclosing scope or a `Utf8` column, which [`Scopes::column`] reads.
+    pub(super) fn string_dictionary(
+        &self,
+        scope: usize,
+        path: &[String],
+    ) -> Result<Option<DictionaryArray<Int32Type>>, EvalError> {
+        if scope != self.depth() {
+            return Ok(None);
+        }
+        let Some(array) = read_raw(&self.levels[self.current()], path)? else {
+            return Ok(None);
+        };
+        let dictionary = array
+            .as_dictionary_opt::<Int32Type>()
+            .filter(|dictionary| is_string_dictionary(dictionary.data_type()));
+        Ok(dictionary.cloned())
+    }
+
     /// Repeats an array with one value per row of the scope at `depth` for every row of the
     /// current scope.
     pub(super) fn broadcast(
@@ -321,6 +336,15 @@ fn read_path(
     path: &[String],
     data_type: &DataType,
 ) -> Result<ArrayRef, EvalError> {
+    match read_raw(level, path)? {
+        Some(array) => conform(array, data_type, || format!("column `{}`", path.join("."))),
+        None => Ok(new_null(data_type, level.len)),
+    }
+}
+
+/// Reads `path` from the rows of a level as the batch stores it, or `None` when a field on
+/// the way is missing or null in every row.
+fn read_raw(level: &Level<'_>, path: &[String]) -> Result<Option<ArrayRef>, EvalError> {
     let column_name = || format!("column `{}`", path.join("."));
     let (mut array, rest) = match &level.rows {
         Rows::Batch(batch) => {
@@ -331,7 +355,7 @@ fn read_path(
             };
             match batch.column_by_name(first) {
                 Some(column) => (column.clone(), rest),
-                None => return Ok(new_null(data_type, level.len)),
+                None => return Ok(None),
             }
         }
         Rows::Elements(elements) => (elements.clone(), path),
@@ -339,7 +363,7 @@ fn read_path(
 
     for name in rest {
         if array.data_type() == &arrow::datatypes::DataType::Null {
-            return Ok(new_null(data_type, level.len));
+            return Ok(None);
         }
         let Some(parent) = array.as_struct_opt() else {
             return Err(unexpected_type(
@@ -349,7 +373,7 @@ fn read_path(
             ));
         };
         let Some(child) = parent.column_by_name(name) else {
-            return Ok(new_null(data_type, level.len));
+            return Ok(None);
         };
         array = match parent.nulls() {
             Some(nulls) if nulls.null_count() > 0 => {
@@ -359,7 +383,7 @@ fn read_path(
             _ => child.clone(),
         };
     }
-    conform(array, data_type, column_name)
+    Ok(Some(array))
 }
 
 /// Returns the elements of the non-null lists of `list` in row order, and each row's range.

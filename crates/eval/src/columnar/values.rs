@@ -22,7 +22,7 @@ use seg_plan::time::{date_parts, day_interval, word_instant};
 use seg_plan::{DatePart, MapPart, Node, NodeKind, Scalar};
 
 use super::EvalError;
-use super::arrays::{arrow_type, as_list, describe, downcast, i64_parts, mask, unexpected_type};
+use super::arrays::{arrow_type, as_list, conform, describe, downcast, i64_parts, mask, unexpected_type};
 use super::eval::BatchEvaluator;
 use super::scope::ElementRanges;
 
@@ -119,12 +119,13 @@ impl<'p> BatchEvaluator<'p> {
                 let Some(child) = objects.column_by_name(name) else {
                     return Err(EvalError::InvalidPlan(format!("the object has no field `{name}`")));
                 };
-                match objects.nulls() {
+                let child = match objects.nulls() {
                     Some(nulls) if nulls.null_count() > 0 => {
-                        Ok(nullif(child, &BooleanArray::new(!nulls.inner(), None))?)
+                        nullif(child, &BooleanArray::new(!nulls.inner(), None))?
                     }
-                    _ => Ok(child.clone()),
-                }
+                    _ => child.clone(),
+                };
+                conform(child, &node.data_type, || describe(node))
             }
             NodeKind::ListMap { list, filters, element } => self.in_elements(list, |evaluator| {
                 let ranges = evaluator.scopes.ranges()?;
