@@ -25,6 +25,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 use rand::{RngExt, SeedableRng};
 use rand_xorshift::XorShiftRng;
+use rayon::prelude::*;
 
 use crate::atomic::write_atomically;
 use crate::error::IoError;
@@ -629,13 +630,23 @@ pub fn generate_profiles(
     write_atomically(output, |file| {
         let mut writer = ArrowWriter::try_new(file, schema.clone(), Some(properties)).map_err(parquet_failure)?;
         let mut written = 0;
-        for row_group in 0..options.row_groups() {
-            let batch = generate_batch(options, row_group)?;
-            summary.events += event_total(&batch);
-            written += batch.num_rows() as u64;
-            writer.write(&batch).map_err(parquet_failure)?;
-            writer.flush().map_err(parquet_failure)?;
-            on_row_group(written);
+        // Row groups are independent, so a few are generated in parallel while the writer,
+        // which encodes and compresses on this thread, takes them in order.
+        let chunk = rayon::current_num_threads() as u64;
+        let mut first = 0;
+        while first < options.row_groups() {
+            let last = (first + chunk).min(options.row_groups());
+            let batches: Vec<Result<RecordBatch, IoError>> =
+                (first..last).into_par_iter().map(|row_group| generate_batch(options, row_group)).collect();
+            for batch in batches {
+                let batch = batch?;
+                summary.events += event_total(&batch);
+                written += batch.num_rows() as u64;
+                writer.write(&batch).map_err(parquet_failure)?;
+                writer.flush().map_err(parquet_failure)?;
+                on_row_group(written);
+            }
+            first = last;
         }
         writer.close().map_err(parquet_failure)?;
         Ok(())

@@ -14,6 +14,11 @@ use super::scope::{Scopes, non_empty_lists};
 use super::{EvalError, arith, compare, strings};
 use crate::EvalContext;
 
+/// A conjunction tests a time condition only at its remaining true rows when they are fewer
+/// than one in this many; above that, testing every row in one tight loop is faster.
+// NOTE: not tuned. It only makes sure that the row-by-row path skips most rows.
+const SPARSE_SHARE: usize = 8;
+
 /// Evaluates the segments of one call over one batch, sharing scopes and column reads.
 pub(super) struct BatchEvaluator<'p> {
     /// The open scopes and their cached columns.
@@ -96,7 +101,7 @@ impl<'p> BatchEvaluator<'p> {
                 let values = self.array(value)?;
                 strings::regex_match(&values, value, regex)
             }
-            NodeKind::Occurs { subject, condition } => self.occurs(subject, condition),
+            NodeKind::Occurs { subject, condition } => self.occurs(subject, condition, None),
             NodeKind::ListAggregate {
                 list,
                 filters,
@@ -182,7 +187,15 @@ impl<'p> BatchEvaluator<'p> {
             if result.as_ref().is_some_and(|acc| !acc.values().has_true()) {
                 break;
             }
-            let next = self.predicate(operand)?;
+            let next = match (&result, &operand.kind) {
+                // A time test of few remaining rows runs at those rows only.
+                (Some(acc), NodeKind::Occurs { subject, condition })
+                    if acc.true_count() < acc.len() / SPARSE_SHARE =>
+                {
+                    self.occurs(subject, condition, Some(acc.values()))?
+                }
+                _ => self.predicate(operand)?,
+            };
             result = Some(match result {
                 Some(acc) => and(&acc, &next)?,
                 None => next,

@@ -5,7 +5,7 @@
 //! literals) resolve once, and the timestamps are tested against at most three ranges.
 //! A reference read from a column resolves per row.
 
-use arrow::array::{ArrayRef, BooleanArray};
+use arrow::array::{ArrayRef, BooleanArray, BooleanBufferBuilder};
 use arrow::buffer::{BooleanBuffer, NullBuffer};
 use seg_plan::time::{
     Interval, Ranges, between_ranges, date_parts, day_interval, direction_ranges, offset_ranges, on_ranges,
@@ -33,10 +33,14 @@ enum Reference<'p> {
 
 impl<'p> BatchEvaluator<'p> {
     /// Evaluates `subject occurs <condition>`; false where the subject is null.
+    ///
+    /// With `selected`, only the rows whose bit is set are tested, and the others are false.
+    /// A conjunction passes the rows that its earlier operands left true.
     pub(super) fn occurs(
         &mut self,
         subject: &'p Node,
         condition: &'p TimeCondition,
+        selected: Option<&BooleanBuffer>,
     ) -> Result<BooleanArray, EvalError> {
         let values = self.array(subject)?;
         let (times, nulls) = i64_parts(&values, subject)?;
@@ -52,14 +56,18 @@ impl<'p> BatchEvaluator<'p> {
 
         let bits = match (&first, &second) {
             (Reference::Constant(first), None) => match first {
-                Some(first) => in_ranges(times, &condition_ranges(condition, *first, *first)),
+                Some(first) => {
+                    in_ranges(times, &condition_ranges(condition, *first, *first), selected)
+                }
                 None => BooleanBuffer::new_unset(times.len()),
             },
             (Reference::Constant(first), Some(Reference::Constant(second))) => {
                 match (first, second) {
-                    (Some(first), Some(second)) => {
-                        in_ranges(times, &condition_ranges(condition, *first, *second))
-                    }
+                    (Some(first), Some(second)) => in_ranges(
+                        times,
+                        &condition_ranges(condition, *first, *second),
+                        selected,
+                    ),
                     _ => BooleanBuffer::new_unset(times.len()),
                 }
             }
@@ -126,8 +134,19 @@ fn condition_ranges(condition: &TimeCondition, first: Interval, second: Interval
     }
 }
 
-/// Sets the bit of each timestamp inside one of the ranges.
-fn in_ranges(times: &[i64], ranges: &Ranges) -> BooleanBuffer {
+/// Sets the bit of each timestamp inside one of the ranges; with `selected`, of each selected
+/// timestamp only.
+fn in_ranges(times: &[i64], ranges: &Ranges, selected: Option<&BooleanBuffer>) -> BooleanBuffer {
+    if let Some(selected) = selected {
+        let mut bits = BooleanBufferBuilder::new(times.len());
+        bits.append_n(times.len(), false);
+        for row in selected.set_indices() {
+            if ranges.contains(times[row]) {
+                bits.set_bit(row, true);
+            }
+        }
+        return bits.finish();
+    }
     match *ranges.as_slice() {
         [] => BooleanBuffer::new_unset(times.len()),
         [(lo, hi)] => BooleanBuffer::collect_bool(times.len(), |i| lo <= times[i] && times[i] < hi),
