@@ -30,7 +30,7 @@ pub const DEFAULT_MAX_DEPTH: usize = 256;
 /// The derived `PartialEq` and `Clone` of a tree recurse once per level. In a debug build on a
 /// 2 MiB test thread they overflow between 1,000 and 2,000 levels (measured on x86_64 Linux), so
 /// the default tree limit of 512 keeps a margin.
-const TREE_DEPTH_FACTOR: usize = 2;
+pub(crate) const TREE_DEPTH_FACTOR: usize = 2;
 
 /// Stack reserved per nesting level on the helper thread that parses deep definitions.
 ///

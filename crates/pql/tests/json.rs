@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use seg_pql::ast::*;
-use seg_pql::json::{MAX_JSON_DEPTH, MAX_JSON_TEXT_DEPTH};
+use seg_pql::json::{MAX_JSON_DEPTH, MAX_JSON_TREE_DEPTH};
 use seg_pql::{from_json, from_json_str, parse, to_json, to_json_string};
 use serde_json::json;
 
@@ -166,26 +166,62 @@ fn error_on_non_object_node() {
 fn deep_text_is_rejected() {
     let depth = 100_000;
     let input = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
-    assert_eq!(error_message(&input), format!("JSON input nests deeper than {MAX_JSON_TEXT_DEPTH} levels"));
+    assert_eq!(error_message(&input), format!("JSON input nests deeper than {MAX_JSON_DEPTH} levels"));
+}
+
+/// Runs `test` on a thread with 256 MiB of stack, because building and dropping a deep
+/// `serde_json::Value` recurses once per level in the caller's code.
+fn with_large_stack(test: impl FnOnce() + Send + 'static) {
+    let handle = std::thread::Builder::new().stack_size(256 << 20).spawn(test).unwrap();
+    if let Err(panic) = handle.join() {
+        std::panic::resume_unwind(panic);
+    }
 }
 
 #[test]
 fn deep_value_is_rejected() {
-    let mut value = json!({"nodeType": "this"});
-    for _ in 0..MAX_JSON_DEPTH {
-        value = json!({"nodeType": "fnApply", "fnName": "not", "params": [value]});
-    }
-    let diagnostic = from_json(&value).unwrap_err();
-    assert!(diagnostic.message.ends_with(&format!("nests deeper than {MAX_JSON_DEPTH} levels")), "{diagnostic}");
+    with_large_stack(|| {
+        let mut value = json!({"nodeType": "this"});
+        for _ in 0..MAX_JSON_DEPTH {
+            value = json!({"nodeType": "fnApply", "fnName": "not", "params": [value]});
+        }
+        let diagnostic = from_json(&value).unwrap_err();
+        assert!(diagnostic.message.ends_with(&format!("nests deeper than {MAX_JSON_DEPTH} levels")), "{diagnostic}");
+    });
 }
 
+/// Every tree that the parser accepts survives the trip through pql/json text, up to the
+/// parser's tree limit.
 #[test]
-fn nesting_at_text_limit_is_accepted() {
-    // Each `not` adds two levels: the node and its `params` array.
-    let levels = MAX_JSON_TEXT_DEPTH / 2 - 1;
+fn deepest_parsed_tree_survives_json() {
+    let levels = MAX_JSON_TREE_DEPTH - 1;
     let text = format!("{}this", "not ".repeat(levels));
     let query = parse_clean(&text);
     assert_eq!(from_json_str(&to_json_string(&query)).unwrap(), query);
+}
+
+/// Found by fuzzing: an operator chain of about 90 levels parsed as text, but its pql/json
+/// nested deeper than the 128 levels that the JSON reader allowed, so it did not load back.
+#[test]
+fn long_operator_chain_survives_json() {
+    let text = format!("DDDDDKDDDnot{}DDKDDDnot{}t", "-".repeat(22), "-".repeat(75));
+    let query = parse_clean(&text);
+    assert_eq!(from_json_str(&to_json_string(&query)).unwrap(), query);
+}
+
+/// A JSON tree deeper than the parser accepts is rejected, so that it cannot be stored and then
+/// fail to parse as text.
+#[test]
+fn tree_deeper_than_parser_limit_is_rejected() {
+    with_large_stack(|| {
+        let mut value = json!({"nodeType": "this"});
+        for _ in 0..MAX_JSON_TREE_DEPTH {
+            value = json!({"nodeType": "fieldLookup", "fieldName": "a", "object": value});
+        }
+        let expected = format!("expression tree deeper than {MAX_JSON_TREE_DEPTH} levels");
+        assert_eq!(from_json(&value).unwrap_err().message, expected);
+        assert_eq!(error_message(&value.to_string()), expected);
+    });
 }
 
 /// Realistic definitions, copied from the parser's corpus test, that cover every node type.

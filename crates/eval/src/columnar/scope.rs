@@ -5,9 +5,11 @@
 //! level (every `xEvent[...]` of every segment) is flattened once and shares its column reads.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, DictionaryArray, ListArray, RecordBatch, UInt32Array,
+    Array, ArrayRef, AsArray, BooleanArray, DictionaryArray, ListArray, RecordBatch, StructArray,
+    UInt32Array,
 };
 use arrow::buffer::{BooleanBuffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow::compute::{nullif, take};
@@ -349,9 +351,8 @@ fn read_raw(level: &Level<'_>, path: &[String]) -> Result<Option<ArrayRef>, Eval
     let (mut array, rest) = match &level.rows {
         Rows::Batch(batch) => {
             let Some((first, rest)) = path.split_first() else {
-                return Err(EvalError::InvalidPlan(
-                    "a column of the profile scope needs a field path".to_string(),
-                ));
+                // `this` at the profile scope: the whole profile as one struct.
+                return Ok(Some(Arc::new(StructArray::from(batch.clone()))));
             };
             match batch.column_by_name(first) {
                 Some(column) => (column.clone(), rest),

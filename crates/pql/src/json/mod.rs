@@ -17,27 +17,29 @@
 mod decode;
 mod encode;
 
+use serde::Deserialize;
+
 use crate::ast::{Query, Span};
 use crate::diagnostic::Diagnostic;
 
 /// The code of every diagnostic about `pql/json` input.
 pub const JSON_ERROR_CODE: &str = "E0010";
 
-/// The deepest nesting of JSON objects and arrays that [`from_json`] accepts.
+/// The deepest nesting of JSON objects and arrays that [`from_json`] and [`from_json_str`]
+/// accept.
 ///
-/// Decoding recurses once per level, and the resulting syntax tree is about half as deep.
-///
-/// NOTE: the parser accepts trees up to 512 levels deep, and the JSON of a tree deeper than about
-/// 250 levels exceeds this limit, so such a tree converts to JSON but not back.
-pub const MAX_JSON_DEPTH: usize = 512;
+/// A syntax tree node nests at most four JSON levels below its parent (a chain step: the node,
+/// its `steps` array, the step object and its condition), so the JSON of every tree that
+/// [`crate::parse`] accepts by default, [`MAX_JSON_TREE_DEPTH`] levels, fits.
+pub const MAX_JSON_DEPTH: usize = 4 * MAX_JSON_TREE_DEPTH;
 
-/// The deepest nesting of JSON objects and arrays that [`from_json_str`] accepts.
-///
-/// This is the default recursion limit of the `serde_json` 1.x reader, which this crate does not
-/// lift because that needs serde_json's `unbounded_depth` feature. An `fnApply` node nests two
-/// levels (the node and its `params` array), so text input accepts operator chains of about 60
-/// levels.
-pub const MAX_JSON_TEXT_DEPTH: usize = 128;
+/// The deepest syntax tree that [`from_json`] and [`from_json_str`] return: the default tree
+/// limit of [`crate::parse`], so that a query read from JSON can always be written as text and
+/// parsed again.
+pub const MAX_JSON_TREE_DEPTH: usize = crate::parser::DEFAULT_MAX_DEPTH * crate::parser::TREE_DEPTH_FACTOR;
+
+/// Stack reserved per JSON level for reading JSON text on the helper thread.
+const READ_STACK_PER_LEVEL: usize = 8 * 1024;
 
 /// Stack reserved per syntax tree level when encoding, and per JSON level when decoding, on the
 /// helper thread that converts deep trees. A debug build uses about 6.4 KiB per tree level to
@@ -83,18 +85,24 @@ pub fn to_json_string(query: &Query) -> String {
 /// # Errors
 ///
 /// Returns an `E0010` diagnostic when the text is not JSON, nests deeper than
-/// [`MAX_JSON_TEXT_DEPTH`], or does not describe a query.
+/// [`MAX_JSON_DEPTH`], or does not describe a query no deeper than [`MAX_JSON_TREE_DEPTH`].
 pub fn from_json_str(text: &str) -> Result<Query, Diagnostic> {
-    if let Some(offset) = find_nesting_over(text, MAX_JSON_TEXT_DEPTH) {
-        return Err(Diagnostic::new(
-            JSON_ERROR_CODE,
-            format!("JSON input nests deeper than {MAX_JSON_TEXT_DEPTH} levels"),
-            Span::new(offset, offset + 1),
-        )
-        .with_help("split the definition, or write it as PQL text, which allows deeper nesting"));
+    if let Some(offset) = find_nesting_over(text, MAX_JSON_DEPTH) {
+        return Err(too_deep(MAX_JSON_DEPTH, Span::new(offset, offset + 1)));
     }
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|error| syntax_error(text, &error))?;
-    from_json(&value)
+    let levels = nesting_depth(text);
+    // Reading and dropping the JSON value recurse once per level, so both happen on the
+    // helper thread too. The nesting check above bounds the recursion.
+    let read = || {
+        let mut reader = serde_json::Deserializer::from_str(text);
+        reader.disable_recursion_limit();
+        let value = serde_json::Value::deserialize(&mut reader)
+            .and_then(|value| reader.end().map(|()| value))
+            .map_err(|error| syntax_error(text, &error))?;
+        decode_bounded(&value)
+    };
+    run_with_stack(levels, READ_STACK_PER_LEVEL + DECODE_STACK_PER_LEVEL, read)
+        .unwrap_or_else(|| Err(no_thread(levels)))
 }
 
 /// Reads a query from a `pql/json` value.
@@ -102,25 +110,74 @@ pub fn from_json_str(text: &str) -> Result<Query, Diagnostic> {
 /// # Errors
 ///
 /// Returns an `E0010` diagnostic naming the JSON path of the first node that is invalid, or
-/// that nests deeper than [`MAX_JSON_DEPTH`].
+/// when the value nests deeper than [`MAX_JSON_DEPTH`] or the query deeper than
+/// [`MAX_JSON_TREE_DEPTH`].
 pub fn from_json(value: &serde_json::Value) -> Result<Query, Diagnostic> {
     let levels = decode::json_depth(value, MAX_JSON_DEPTH);
     if levels > MAX_JSON_DEPTH {
+        return Err(too_deep(MAX_JSON_DEPTH, Span::default()));
+    }
+    run_with_stack(levels, DECODE_STACK_PER_LEVEL, || decode_bounded(value))
+        .unwrap_or_else(|| Err(no_thread(levels)))
+}
+
+/// Decodes a query and rejects a tree deeper than [`MAX_JSON_TREE_DEPTH`], dropping it on the
+/// current thread, which has the stack for it.
+fn decode_bounded(value: &serde_json::Value) -> Result<Query, Diagnostic> {
+    let query = decode::decode_query(value)?;
+    let depth = encode::tree_depth(&query.body);
+    if depth > MAX_JSON_TREE_DEPTH {
         return Err(Diagnostic::new(
             JSON_ERROR_CODE,
-            format!("JSON input nests deeper than {MAX_JSON_DEPTH} levels"),
+            format!("expression tree deeper than {MAX_JSON_TREE_DEPTH} levels"),
             Span::default(),
         )
         .with_help("split the definition into smaller ones"));
     }
-    run_with_stack(levels, DECODE_STACK_PER_LEVEL, || decode::decode_query(value)).unwrap_or_else(|| {
-        Err(Diagnostic::new(
-            JSON_ERROR_CODE,
-            format!("JSON input nests {levels} levels deep, and starting a thread with enough stack for it failed"),
-            Span::default(),
-        )
-        .with_help("retry with more memory available, or split the definition into smaller ones"))
-    })
+    Ok(query)
+}
+
+fn too_deep(limit: usize, span: Span) -> Diagnostic {
+    Diagnostic::new(JSON_ERROR_CODE, format!("JSON input nests deeper than {limit} levels"), span)
+        .with_help("split the definition into smaller ones")
+}
+
+fn no_thread(levels: usize) -> Diagnostic {
+    Diagnostic::new(
+        JSON_ERROR_CODE,
+        format!("JSON input nests {levels} levels deep, and starting a thread with enough stack for it failed"),
+        Span::default(),
+    )
+    .with_help("retry with more memory available, or split the definition into smaller ones")
+}
+
+/// Returns the deepest nesting of `{` and `[` outside strings.
+fn nesting_depth(text: &str) -> usize {
+    let mut deepest = 0;
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &byte in text.as_bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// Runs `convert` on the caller's thread when `levels` is small, and otherwise on a helper
