@@ -28,9 +28,9 @@ pub const JSON_ERROR_CODE: &str = "E0010";
 /// The deepest nesting of JSON objects and arrays that [`from_json`] and [`from_json_str`]
 /// accept.
 ///
-/// A syntax tree node nests at most four JSON levels below its parent (a chain step: the node,
-/// its `steps` array, the step object and its condition), so the JSON of every tree that
-/// [`crate::parse`] accepts by default, [`MAX_JSON_TREE_DEPTH`] levels, fits.
+/// A syntax tree node sits at most four JSON levels below its parent: a chain step's condition
+/// comes after the chain node, its `steps` array and the step object. So the JSON of every tree
+/// that [`crate::parse`] accepts by default fits.
 pub const MAX_JSON_DEPTH: usize = 4 * MAX_JSON_TREE_DEPTH;
 
 /// The deepest syntax tree that [`from_json`] and [`from_json_str`] return: the default tree
