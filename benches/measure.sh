@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Take the end-to-end measurements of docs/benchmarks.md with the release seg binary.
 #
-# Usage: benches/measure.sh [PROFILES...]   (default: 1000000 5000000 10000000)
+# Usage: benches/measure.sh [PROFILES...]   (default: 1000000 10000000 20000000)
 #
 # For each size, generates bench-data/profiles-<N>.parquet (seed 1) when missing, then runs
 # `seg bench` on the representative definitions of benches/definitions as one job, an exact
@@ -16,7 +16,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 data=${SEG_BENCH_DATA:-$root/bench-data}
 sizes=("$@")
 if [ ${#sizes[@]} -eq 0 ]; then
-    sizes=(1000000 5000000 10000000)
+    sizes=(1000000 10000000 20000000)
 fi
 now=2025-01-01T00:00:00Z
 mkdir -p "$data/one-attribute"

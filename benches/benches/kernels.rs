@@ -106,22 +106,29 @@ fn kernels(c: &mut Criterion) {
 }
 
 /// Chains over fixed event counts per profile, in events per second, to show whether the time
-/// grows linearly with the number of events.
+/// grows linearly with the number of events: over in-memory batches with `Utf8` strings, and
+/// over batches read from Parquet with dictionary strings, as a job reads them.
 fn chain_length(c: &mut Criterion) {
     let text = KERNELS.iter().find(|(family, label, _)| *family == "chain" && *label == "2 steps").map(|k| k.2).unwrap_or_default();
     let plan = compile_generated(text);
     let segments = [Segment { id: "chain", plan: &plan }];
     let mut group = c.benchmark_group("chain length");
     for events_per_profile in [16u32, 64, 256] {
-        let profiles = 4 * 1_048_576 / u64::from(events_per_profile);
-        let Ok(batches) = generated_batches(profiles.min(PROFILES), EventCounts::Fixed(events_per_profile)) else {
-            continue;
-        };
-        let batch = &batches[0];
-        group.throughput(Throughput::Elements(event_total(&batches)));
-        group.bench_function(format!("{events_per_profile} events per profile"), |b| {
-            b.iter(|| evaluate_batch(&segments, batch, &CONTEXT))
-        });
+        let profiles = (4 * 1_048_576 / u64::from(events_per_profile)).min(PROFILES);
+        let sources = [
+            ("", generated_batches(profiles, EventCounts::Fixed(events_per_profile))),
+            (", parquet", parquet_batches(profiles, EventCounts::Fixed(events_per_profile))),
+        ];
+        for (source, batches) in sources {
+            let Ok(batches) = batches else {
+                continue;
+            };
+            let batch = &batches[0];
+            group.throughput(Throughput::Elements(event_total(&batches)));
+            group.bench_function(format!("{events_per_profile} events per profile{source}"), |b| {
+                b.iter(|| evaluate_batch(&segments, batch, &CONTEXT))
+            });
+        }
     }
     group.finish();
 }

@@ -3,7 +3,7 @@
 use std::collections::{HashSet, VecDeque};
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::sync::mpsc::{Receiver, sync_channel};
 
 use arrow::array::{RecordBatch, RecordBatchReader};
@@ -29,8 +29,8 @@ const MAX_PREFETCHED_ROW_GROUP: i64 = 262_144;
 /// With `fields`, only the leaf columns that [`leaves_named_by`] selects are decoded.
 ///
 /// When the file has several row groups of at most [`MAX_PREFETCHED_ROW_GROUP`] rows, row
-/// groups are decoded on background threads, one per rayon thread plus one ahead of the
-/// consumer, and yielded in file order. Decoding then runs on every core and overlaps with the evaluation of earlier batches.
+/// groups are decoded on a pool of background threads, up to one row group per rayon thread
+/// plus one ahead of the consumer, and yielded in file order. Decoding then runs on every core and overlaps with the evaluation of earlier batches.
 pub(crate) fn open_parquet(
     path: &Path,
     options: &ReadOptions,
@@ -70,8 +70,9 @@ pub(crate) fn open_parquet(
 
     let row_groups = metadata.metadata().row_groups();
     let row_group_count = row_groups.len();
-    let prefetch =
-        row_group_count > 1 && row_groups.iter().all(|group| group.num_rows() <= MAX_PREFETCHED_ROW_GROUP);
+    let prefetch = row_group_count > 1
+        && row_groups.iter().all(|group| group.num_rows() <= MAX_PREFETCHED_ROW_GROUP)
+        && decoders().is_some();
     if prefetch {
         let source = RowGroupSource {
             path: path.to_path_buf(),
@@ -124,8 +125,27 @@ impl RowGroupSource {
     }
 }
 
-/// The batches of a file's row groups in file order, each row group decoded on a thread of its
-/// own while earlier ones are consumed.
+/// Returns the thread pool that decodes row groups ahead of time, one thread per thread of the
+/// global rayon pool, or `None` when its threads cannot start.
+///
+/// It is a pool of its own, so a consumer that runs on the global pool and waits for a row
+/// group never occupies the thread that would decode it. Its threads live as long as the
+/// process, so the allocator's per-thread arenas stay few and are reused by every file.
+fn decoders() -> Option<&'static rayon::ThreadPool> {
+    static DECODERS: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    DECODERS
+        .get_or_init(|| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(rayon::current_num_threads())
+                .thread_name(|index| format!("parquet-decode-{index}"))
+                .build()
+                .ok()
+        })
+        .as_ref()
+}
+
+/// The batches of a file's row groups in file order, each row group decoded on the decoding
+/// pool while earlier ones are consumed.
 ///
 /// At most one row group per rayon thread plus one is decoded or waiting at a time, so memory grows
 /// with the thread count and the row group size, not with the file. After an error the
@@ -162,16 +182,13 @@ impl PrefetchedRowGroups {
             let (sender, receiver) = sync_channel(1);
             let source = Arc::clone(&self.source);
             let row_group = self.next;
-            // A plain thread rather than a rayon task, because a consumer that runs on the rayon
-            // pool and waits for the result could otherwise occupy the thread that would decode it.
-            let spawned = std::thread::Builder::new().name(format!("parquet-row-group-{row_group}")).spawn({
-                let sender = sender.clone();
-                let source = Arc::clone(&source);
+            let decode = move || {
                 // The receiver is gone when the reader was dropped; the result is not needed.
-                move || drop(sender.send(source.decode(row_group)))
-            });
-            if spawned.is_err() {
                 drop(sender.send(source.decode(row_group)));
+            };
+            match decoders() {
+                Some(pool) => pool.spawn(decode),
+                None => decode(),
             }
             self.pending.push_back((row_group, receiver));
             self.next += 1;

@@ -25,9 +25,10 @@ use crate::{Failure, definitions, print};
 Each run reads the whole file and evaluates the definitions as one segment job, as `seg eval`
 does, but decodes only `_id` and the fields that the definitions name unless --all-columns
 is given. So the identity namespace counts of a job are left out, as the identity map is not
-read. The read column is the median time spent reading and decoding batches on the calling
-thread. Evaluation runs on all threads between reads, so the rest of a run is evaluation. The
-peak memory is the VmHWM line of /proc/self/status after the last run.")]
+read. The read column is the median time that the job waited for decoded batches. Parquet row
+groups decode on background threads while earlier batches are evaluated, so it is the part of
+decoding that evaluation did not hide. The peak memory is the VmHWM line of /proc/self/status
+after the last run.")]
 pub struct BenchArgs {
     /// The profiles: a Parquet file, or NDJSON with one XDM profile per line.
     #[arg(long)]
@@ -68,8 +69,7 @@ struct JobReport {
     /// The wall-clock seconds of every run, in run order.
     run_seconds: Vec<f64>,
     median_seconds: f64,
-    /// The median over runs of the seconds spent reading and decoding batches. Reading and
-    /// evaluation take turns, so the rest of a run is evaluation on all threads.
+    /// The median over runs of the seconds that the job waited for decoded batches.
     median_read_seconds: f64,
     profiles_per_second: f64,
     events_per_second: f64,

@@ -130,6 +130,16 @@ pub(super) fn dictionary_in_list(
     Ok(by_key(dictionary, values, |value| members.value(value) != negated))
 }
 
+/// Gives each row of a string dictionary the bit of its dictionary value in `passing`, which
+/// has one bit per value; false where the key is null.
+pub(super) fn dictionary_map(
+    dictionary: &DictionaryArray<Int32Type>,
+    passing: &BooleanArray,
+) -> Result<BooleanArray, EvalError> {
+    let values = dictionary_values(dictionary)?;
+    Ok(by_key(dictionary, values, |value| passing.is_valid(value) && passing.value(value)))
+}
+
 fn dictionary_values(dictionary: &DictionaryArray<Int32Type>) -> Result<&StringArray, EvalError> {
     dictionary.values().as_string_opt::<i32>().ok_or_else(|| {
         EvalError::InvalidPlan(format!(

@@ -94,12 +94,20 @@ impl<'p> BatchEvaluator<'p> {
                 case_sensitive,
                 negated,
             } => {
-                let values = self.array(value)?;
-                strings::string_test(&values, value, *op, patterns, *case_sensitive, *negated)
+                let test = |values: &ArrayRef| {
+                    strings::string_test(values, value, *op, patterns, *case_sensitive, *negated)
+                };
+                if let Some(mask) = self.over_dictionary(value, &test)? {
+                    return Ok(mask);
+                }
+                test(&self.array(value)?)
             }
             NodeKind::Regex { value, regex, .. } => {
-                let values = self.array(value)?;
-                strings::regex_match(&values, value, regex)
+                let test = |values: &ArrayRef| strings::regex_match(values, value, regex);
+                if let Some(mask) = self.over_dictionary(value, &test)? {
+                    return Ok(mask);
+                }
+                test(&self.array(value)?)
             }
             NodeKind::Occurs { subject, condition } => self.occurs(subject, condition, None),
             NodeKind::ListAggregate {
@@ -248,6 +256,24 @@ impl<'p> BatchEvaluator<'p> {
             Some(dictionary) => compare::dictionary_equals(&dictionary, constant, negated).map(Some),
             None => Ok(None),
         }
+    }
+
+    /// Runs a string test once per dictionary value of a string column that the batch stores as
+    /// a dictionary, and gives each row the result of its key. Returns `None` for other columns.
+    /// The test must be false for a null value.
+    fn over_dictionary(
+        &mut self,
+        value: &'p Node,
+        test: impl FnOnce(&ArrayRef) -> Result<BooleanArray, EvalError>,
+    ) -> Result<Option<BooleanArray>, EvalError> {
+        let NodeKind::Column { scope, path } = &value.kind else {
+            return Ok(None);
+        };
+        let Some(dictionary) = self.scopes.string_dictionary(*scope, path)? else {
+            return Ok(None);
+        };
+        let passing = test(dictionary.values())?;
+        Ok(Some(compare::dictionary_map(&dictionary, &passing)?))
     }
 
     /// Returns the mask of an earlier segment, repeated for every element in a child scope.
