@@ -87,10 +87,8 @@ pub fn to_json_string(query: &Query) -> String {
 /// Returns an `E0010` diagnostic when the text is not JSON, nests deeper than
 /// [`MAX_JSON_DEPTH`], or does not describe a query no deeper than [`MAX_JSON_TREE_DEPTH`].
 pub fn from_json_str(text: &str) -> Result<Query, Diagnostic> {
-    if let Some(offset) = find_nesting_over(text, MAX_JSON_DEPTH) {
-        return Err(too_deep(MAX_JSON_DEPTH, Span::new(offset, offset + 1)));
-    }
-    let levels = nesting_depth(text);
+    let levels = nesting_depth(text, MAX_JSON_DEPTH)
+        .map_err(|offset| too_deep(MAX_JSON_DEPTH, Span::new(offset, offset + 1)))?;
     // Reading and dropping the JSON value recurse once per level, so both happen on the
     // helper thread too. The nesting check above bounds the recursion.
     let read = || {
@@ -151,35 +149,6 @@ fn no_thread(levels: usize) -> Diagnostic {
     .with_help("retry with more memory available, or split the definition into smaller ones")
 }
 
-/// Returns the deepest nesting of `{` and `[` outside strings.
-fn nesting_depth(text: &str) -> usize {
-    let mut deepest = 0;
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for &byte in text.as_bytes() {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match byte {
-            b'"' => in_string = true,
-            b'{' | b'[' => {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    deepest
-}
-
 /// Runs `convert` on the caller's thread when `levels` is small, and otherwise on a helper
 /// thread with `per_level` bytes of stack for each level. Returns `None` when the helper thread
 /// cannot start.
@@ -201,11 +170,12 @@ fn run_with_stack<T: Send>(levels: usize, per_level: usize, convert: impl Fn() -
     })
 }
 
-/// Returns the byte offset of the first `{` or `[` outside strings that opens a level deeper
-/// than `max_depth`.
-fn find_nesting_over(text: &str, max_depth: usize) -> Option<usize> {
+/// Returns the deepest nesting of `{` and `[` outside strings, or as the error the byte offset
+/// of the first one that opens a level deeper than `max_depth`.
+fn nesting_depth(text: &str, max_depth: usize) -> Result<usize, usize> {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
+    let mut deepest = 0usize;
     let mut in_string = false;
     let mut index = 0;
     while index < bytes.len() {
@@ -222,8 +192,9 @@ fn find_nesting_over(text: &str, max_depth: usize) -> Option<usize> {
                 b'{' | b'[' => {
                     depth += 1;
                     if depth > max_depth {
-                        return Some(index);
+                        return Err(index);
                     }
+                    deepest = deepest.max(depth);
                 }
                 b'}' | b']' => depth = depth.saturating_sub(1),
                 _ => {}
@@ -231,7 +202,7 @@ fn find_nesting_over(text: &str, max_depth: usize) -> Option<usize> {
         }
         index += 1;
     }
-    None
+    Ok(deepest)
 }
 
 /// Converts a `serde_json` syntax error into a diagnostic at the reported line and column.
@@ -256,8 +227,8 @@ mod tests {
 
     #[test]
     fn nesting_scan_ignores_brackets_in_strings() {
-        assert_eq!(find_nesting_over(r#"[["[[[["]]"#, 2), None);
-        assert_eq!(find_nesting_over(r#"[[["\"[["]]]"#, 2), Some(2));
+        assert_eq!(nesting_depth(r#"[["[[[["]]"#, 2), Ok(2));
+        assert_eq!(nesting_depth(r#"[[["\"[["]]]"#, 2), Err(2));
     }
 
     #[test]
