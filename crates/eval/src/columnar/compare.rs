@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Datum, DictionaryArray, Float64Array, Int64Array,
+    Array, ArrayRef, BooleanArray, Datum, DictionaryArray, Float64Array, Int64Array,
     Scalar as ArrowScalar, StringArray, TimestampMicrosecondArray,
 };
 use arrow::buffer::{BooleanBuffer, NullBuffer};
@@ -17,7 +17,7 @@ use seg_pql::ast::Comparison;
 
 use super::EvalError;
 use super::arrays::{
-    Operand, and_valid, constant_mask, downcast, i64_parts, mask, null_as_false, scalar_array,
+    Operand, and_valid, is_string_dictionary, constant_mask, downcast, i64_parts, mask, null_as_false, scalar_array,
 };
 
 /// The list length from which `in` looks values up in a hash set instead of scanning the list.
@@ -99,65 +99,24 @@ fn equal_to_constant(strings: &StringArray, constant: &[u8]) -> BooleanBuffer {
     })
 }
 
-/// Compares a string dictionary with a constant for `=`, or for `!=` when `negated`; false
-/// where the value is null.
-///
-/// The constant is compared with each dictionary value once, and each row looks up the result
-/// by its key.
-pub(super) fn dictionary_equals(
-    dictionary: &DictionaryArray<Int32Type>,
-    constant: &str,
-    negated: bool,
-) -> Result<BooleanArray, EvalError> {
-    let values = dictionary_values(dictionary)?;
-    let equal = equal_to_constant(values, constant.as_bytes());
-    Ok(by_key(dictionary, values, |value| equal.value(value) != negated))
-}
-
-/// Evaluates `in` over a string dictionary, or `notIn` when `negated`; false where the value
-/// is null.
-pub(super) fn dictionary_in_list(
-    dictionary: &DictionaryArray<Int32Type>,
-    list: &[Scalar],
-    negated: bool,
-) -> Result<BooleanArray, EvalError> {
-    let values = dictionary_values(dictionary)?;
-    let constants = constants(list, |scalar| match scalar {
-        Scalar::String(value) => Some(value.as_str()),
-        _ => None,
-    })?;
-    let members = member_bits(values.len(), &constants, |i| values.value(i));
-    Ok(by_key(dictionary, values, |value| members.value(value) != negated))
-}
-
 /// Gives each row of a string dictionary the bit of its dictionary value in `passing`, which
-/// has one bit per value; false where the key is null.
+/// has one bit per value. Rows with a null key, a null value or a key outside the dictionary
+/// get false.
 pub(super) fn dictionary_map(
     dictionary: &DictionaryArray<Int32Type>,
     passing: &BooleanArray,
 ) -> Result<BooleanArray, EvalError> {
-    let values = dictionary_values(dictionary)?;
-    Ok(by_key(dictionary, values, |value| passing.is_valid(value) && passing.value(value)))
-}
-
-fn dictionary_values(dictionary: &DictionaryArray<Int32Type>) -> Result<&StringArray, EvalError> {
-    dictionary.values().as_string_opt::<i32>().ok_or_else(|| {
-        EvalError::InvalidPlan(format!(
-            "a string dictionary has values of type {}",
-            dictionary.values().data_type()
-        ))
-    })
-}
-
-/// Sets the bit of each row whose key points to a non-null dictionary value that passes
-/// `test`. Null keys and keys outside the dictionary give false.
-fn by_key(
-    dictionary: &DictionaryArray<Int32Type>,
-    values: &StringArray,
-    test: impl Fn(usize) -> bool,
-) -> BooleanArray {
+    let values = dictionary.values();
+    if !is_string_dictionary(dictionary.data_type()) || passing.len() != values.len() {
+        return Err(EvalError::InvalidPlan(format!(
+            "a dictionary of {} values with values of type {} has {} test results",
+            values.len(),
+            values.data_type(),
+            passing.len()
+        )));
+    }
     let passing: Vec<bool> = (0..values.len())
-        .map(|value| values.is_valid(value) && test(value))
+        .map(|value| values.is_valid(value) && passing.is_valid(value) && passing.value(value))
         .collect();
     let keys = dictionary.keys();
     let bits = BooleanBuffer::collect_bool(keys.len(), |row| {
@@ -167,7 +126,7 @@ fn by_key(
             .and_then(|key| passing.get(key).copied())
             .unwrap_or(false)
     });
-    mask(and_valid(bits, keys.nulls()))
+    Ok(mask(and_valid(bits, keys.nulls())))
 }
 
 /// Applies a comparison operator to the ordering of two values; `None` is unordered (NaN).

@@ -72,13 +72,11 @@ impl<'p> BatchEvaluator<'p> {
                 list,
                 negated,
             } => {
-                if let NodeKind::Column { scope, path } = &value.kind
-                    && let Some(dictionary) = self.scopes.string_dictionary(*scope, path)?
-                {
-                    return compare::dictionary_in_list(&dictionary, list, *negated);
+                let test = |values: &ArrayRef| compare::in_list(values, value, list, *negated);
+                if let Some(mask) = self.over_dictionary(value, &test)? {
+                    return Ok(mask);
                 }
-                let values = self.array(value)?;
-                compare::in_list(&values, value, list, *negated)
+                test(&self.array(value)?)
             }
             NodeKind::IsNull { value, negated } => {
                 let operand = self.value(value)?;
@@ -238,25 +236,19 @@ impl<'p> BatchEvaluator<'p> {
         lhs: &'p Node,
         rhs: &'p Node,
     ) -> Result<Option<BooleanArray>, EvalError> {
-        let negated = match op {
-            Comparison::Eq => false,
-            Comparison::NotEq => true,
-            _ => return Ok(None),
-        };
-        let (column, constant) = match (&lhs.kind, &rhs.kind) {
-            (column @ NodeKind::Column { .. }, NodeKind::Literal(Scalar::String(constant)))
-            | (NodeKind::Literal(Scalar::String(constant)), column @ NodeKind::Column { .. }) => {
-                (column, constant)
-            }
-            _ => return Ok(None),
-        };
-        let NodeKind::Column { scope, path } = column else {
+        if !matches!(op, Comparison::Eq | Comparison::NotEq) {
             return Ok(None);
-        };
-        match self.scopes.string_dictionary(*scope, path)? {
-            Some(dictionary) => compare::dictionary_equals(&dictionary, constant, negated).map(Some),
-            None => Ok(None),
         }
+        let (column, constant) = match (&lhs.kind, &rhs.kind) {
+            (NodeKind::Column { .. }, NodeKind::Literal(constant @ Scalar::String(_))) => (lhs, constant),
+            (NodeKind::Literal(constant @ Scalar::String(_)), NodeKind::Column { .. }) => (rhs, constant),
+            _ => return Ok(None),
+        };
+        let test = |values: &ArrayRef| {
+            let operand = Operand::Array(values.clone());
+            compare::compare(op, operand, Operand::Scalar(constant), column, values.len())
+        };
+        self.over_dictionary(column, &test)
     }
 
     /// Runs a string test once per dictionary value of a string column that the batch stores as
