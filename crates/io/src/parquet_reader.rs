@@ -28,9 +28,10 @@ const MAX_PREFETCHED_ROW_GROUP: i64 = 262_144;
 ///
 /// With `fields`, only the leaf columns that [`leaves_named_by`] selects are decoded.
 ///
-/// When the file has several row groups of at most [`MAX_PREFETCHED_ROW_GROUP`] rows, row
-/// groups are decoded on a pool of background threads, up to one row group per rayon thread
-/// plus one ahead of the consumer, and yielded in file order. Decoding then runs on every core and overlaps with the evaluation of earlier batches.
+/// When the file has several row groups of at most [`MAX_PREFETCHED_ROW_GROUP`] rows, a pool of
+/// background threads decodes them ahead of the consumer, at most one per rayon thread plus
+/// one. Batches still come in file order. Decoding then uses every core and overlaps with the
+/// evaluation of earlier batches.
 pub(crate) fn open_parquet(
     path: &Path,
     options: &ReadOptions,
