@@ -5,8 +5,9 @@
 #
 # Defaults: 3600 CPU seconds per target, 2 workers, runs of 600 s. Each worker picks the
 # target with the least CPU time so far that no other worker is running, fuzzes it for one
-# run and adds the run's user and system time to fuzz/corpus/cpu-seconds.tsv. The corpus and
-# the tally stay between calls, so a campaign can stop and go on later. Runs start with
+# run and adds the run's user and system time to fuzz/corpus/cpu-seconds.tsv. A run lasts at
+# most what its target still needs, plus a few seconds for start-up and the final merge. The
+# corpus and the tally stay between calls, so a campaign can stop and go on later. Runs start with
 # `nice -n 19`, so that builds and tests on the same machine keep their share of the cores.
 #
 # A run that finds a failing input stops the campaign with the fuzzer's exit code; the input
@@ -69,6 +70,9 @@ worker() {
             continue
         fi
         mkdir -p "corpus/$picked"
+        local remaining run_seconds
+        remaining=$((goal - $(cpu_seconds_of "$picked")))
+        run_seconds=$((remaining + 5 < chunk ? remaining + 5 : chunk))
         local times
         times="$(mktemp)"
         local status=0
@@ -76,7 +80,7 @@ worker() {
         /usr/bin/time -f "%U %S" -o "$times" nice -n 19 \
             "target/x86_64-unknown-linux-gnu/release/$picked" "corpus/$picked" $(seeds "$picked") \
             -dict=dict/pql.dict -max_len=4096 -timeout=10 -rss_limit_mb=4096 \
-            -max_total_time="$chunk" -print_final_stats=1 -artifact_prefix="artifacts/$picked/" \
+            -max_total_time="$run_seconds" -print_final_stats=1 -artifact_prefix="artifacts/$picked/" \
             >"corpus/$picked.worker$id.log" 2>&1 || status=$?
         local cpu
         cpu="$(awk 'END { printf "%d\n", $1 + $2 }' "$times")"
