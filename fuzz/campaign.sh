@@ -5,8 +5,8 @@
 #
 # Defaults: 3600 CPU seconds per target, 2 workers, runs of 600 s. Each worker picks the
 # target with the least CPU time so far that no other worker is running, fuzzes it for one
-# run and adds the run's user and system time to fuzz/corpus/cpu-seconds.tsv. A run lasts at
-# most what its target still needs, plus a few seconds for start-up and the final merge. The
+# run and adds the run's user and system time to fuzz/corpus/cpu-seconds.tsv. Each run is
+# capped at the CPU time its target still needs, plus 5 s for start-up and the corpus merge. The
 # corpus and the tally stay between calls, so a campaign can stop and go on later. Runs start with
 # `nice -n 19`, so that builds and tests on the same machine keep their share of the cores.
 #

@@ -8,7 +8,7 @@ use seg_service::Workspace;
 use seg_service::audience::{LifecycleState, NewAudience};
 
 use crate::commands::definition::WorkspaceArg;
-use crate::commands::to_json;
+use crate::commands::{PageArgs, to_json};
 use crate::{Failure, print};
 
 /// Arguments of `seg audience`.
@@ -56,12 +56,8 @@ enum AudienceCommand {
     List {
         #[command(flatten)]
         workspace: WorkspaceArg,
-        /// The offset of the first audience listed.
-        #[arg(long, default_value_t = 0)]
-        start: usize,
-        /// The page size.
-        #[arg(long, default_value_t = 100)]
-        limit: usize,
+        #[command(flatten)]
+        page: PageArgs,
         /// Only audiences whose name contains this text, ignoring case.
         #[arg(long)]
         name: Option<String>,
@@ -136,7 +132,7 @@ pub fn run(args: AudienceArgs) -> Result<(), Failure> {
             let new = NewAudience { id, name, description, pql, lifecycle_state, folder_id: folder };
             print(&to_json(&workspace.create_audience(new)?))
         }
-        AudienceCommand::List { workspace, start, limit, name, json } => {
+        AudienceCommand::List { workspace, page: PageArgs { start, limit }, name, json } => {
             let workspace = Workspace::open(&workspace.workspace)?;
             let page = workspace.list_audiences(start, limit, name.as_deref())?;
             if json {

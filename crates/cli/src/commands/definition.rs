@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use seg_service::{ListQuery, SegmentDefinition, Workspace};
 
-use crate::commands::to_json;
+use crate::commands::{PageArgs, to_json};
 use crate::{Failure, print};
 
 /// Arguments of `seg definition`.
@@ -41,12 +41,8 @@ enum DefinitionCommand {
     List {
         #[command(flatten)]
         workspace: WorkspaceArg,
-        /// The offset of the first definition listed.
-        #[arg(long, default_value_t = 0)]
-        start: usize,
-        /// The page size.
-        #[arg(long, default_value_t = 100)]
-        limit: usize,
+        #[command(flatten)]
+        page: PageArgs,
         /// `field:asc` or `field:desc` over `name`, `creationTime` or `updateTime`.
         #[arg(long, default_value = "creationTime:desc")]
         sort: String,
@@ -118,7 +114,7 @@ pub fn run(args: DefinitionArgs) -> Result<(), Failure> {
             }
             print_stored("created", &workspace.create_definition(definition)?, json)
         }
-        DefinitionCommand::List { workspace, start, limit, sort, json } => {
+        DefinitionCommand::List { workspace, page: PageArgs { start, limit }, sort, json } => {
             let workspace = Workspace::open(&workspace.workspace)?;
             let page = workspace.list_definitions(&ListQuery { start, limit, sort })?;
             if json {

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use seg_service::{ExportFormat, ExportRequest, JobStatus, MembershipStatus, Workspace};
 
 use crate::commands::definition::WorkspaceArg;
-use crate::commands::{SkipBadLinesArg, to_json, warn_about_read};
+use crate::commands::{PageArgs, SkipBadLinesArg, to_json, warn_about_read};
 use crate::{Failure, print};
 
 /// Arguments of `seg export`.
@@ -77,12 +77,8 @@ enum ExportCommand {
     List {
         #[command(flatten)]
         workspace: WorkspaceArg,
-        /// The offset of the first job listed.
-        #[arg(long, default_value_t = 0)]
-        start: usize,
-        /// The page size.
-        #[arg(long, default_value_t = 100)]
-        limit: usize,
+        #[command(flatten)]
+        page: PageArgs,
         /// Only jobs in this status, such as SUCCEEDED.
         #[arg(long, value_parser = parse_status)]
         status: Option<JobStatus>,
@@ -134,7 +130,7 @@ enum FormatArg {
 /// and a failed or cancelled export.
 pub fn run(args: ExportArgs) -> Result<(), Failure> {
     match args.command {
-        Some(ExportCommand::List { workspace, start, limit, status, json }) => list(&workspace.workspace, start, limit, status, json),
+        Some(ExportCommand::List { workspace, page: PageArgs { start, limit }, status, json }) => list(&workspace.workspace, start, limit, status, json),
         Some(ExportCommand::Get { workspace, id }) => {
             let workspace = Workspace::open(&workspace.workspace)?;
             print(&to_json(&workspace.export_job(&id)?))

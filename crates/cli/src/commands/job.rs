@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use seg_service::{JobRequest, JobStatus, SegmentJob, Workspace};
 
 use crate::commands::definition::WorkspaceArg;
-use crate::commands::{EngineArg, SkipBadLinesArg, parse_now, to_json, warn_about_read};
+use crate::commands::{EngineArg, PageArgs, SkipBadLinesArg, parse_now, to_json, warn_about_read};
 use crate::{Failure, print};
 
 /// Arguments of `seg job`.
@@ -56,12 +56,8 @@ enum JobCommand {
     List {
         #[command(flatten)]
         workspace: WorkspaceArg,
-        /// The offset of the first job listed.
-        #[arg(long, default_value_t = 0)]
-        start: usize,
-        /// The page size.
-        #[arg(long, default_value_t = 100)]
-        limit: usize,
+        #[command(flatten)]
+        page: PageArgs,
         /// Only jobs in this status.
         #[arg(long, value_parser = parse_status)]
         status: Option<JobStatus>,
@@ -124,7 +120,7 @@ pub fn run(args: JobArgs) -> Result<(), Failure> {
             }
             Ok(())
         }
-        JobCommand::List { workspace, start, limit, status, json } => {
+        JobCommand::List { workspace, page: PageArgs { start, limit }, status, json } => {
             let workspace = Workspace::open(&workspace.workspace)?;
             let (jobs, total) = workspace.list_jobs(start, limit, status)?;
             if json {

@@ -22,6 +22,18 @@ pub mod validate;
 
 use std::path::Path;
 
+/// The `--start` and `--limit` options of the `list` commands, which print one page of a
+/// longer list.
+#[derive(clap::Args, Clone, Copy, Debug)]
+pub struct PageArgs {
+    /// The offset of the first item listed, counted from 0.
+    #[arg(long, default_value_t = 0)]
+    pub start: usize,
+    /// The maximum number of items listed.
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+}
+
 /// The `--skip-bad-lines` option of the commands that read profiles.
 #[derive(clap::Args, Clone, Copy, Debug, Default)]
 pub struct SkipBadLinesArg {

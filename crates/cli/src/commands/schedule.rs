@@ -12,7 +12,7 @@ use seg_service::schedule::{
 };
 
 use crate::commands::definition::WorkspaceArg;
-use crate::commands::to_json;
+use crate::commands::{PageArgs, to_json};
 use crate::{Failure, print};
 
 /// Arguments of `seg schedule`.
@@ -61,12 +61,8 @@ enum ScheduleCommand {
     List {
         #[command(flatten)]
         workspace: WorkspaceArg,
-        /// The offset of the first schedule listed.
-        #[arg(long, default_value_t = 0)]
-        start: usize,
-        /// The page size.
-        #[arg(long, default_value_t = 100)]
-        limit: usize,
+        #[command(flatten)]
+        page: PageArgs,
         /// Print the list response object instead of a table.
         #[arg(long)]
         json: bool,
@@ -190,7 +186,7 @@ pub fn run(args: ScheduleArgs) -> Result<(), Failure> {
             };
             print(&to_json(&workspace.create_schedule(new)?))
         }
-        ScheduleCommand::List { workspace, start, limit, json } => {
+        ScheduleCommand::List { workspace, page: PageArgs { start, limit }, json } => {
             let workspace = Workspace::open(&workspace.workspace)?;
             let page = workspace.list_schedules(start, limit)?;
             if json {
