@@ -10,8 +10,8 @@
 # corpus and the tally stay between calls, so a campaign can stop and go on later. Runs start with
 # `nice -n 19`, so that builds and tests on the same machine keep their share of the cores.
 #
-# A run that finds a failing input stops the campaign with the fuzzer's exit code; the input
-# is in fuzz/artifacts/<target>.
+# A run that finds a failing input stops its worker. Once the other workers are done, the
+# campaign exits with the fuzzer's exit code. The input is in fuzz/artifacts/<target>.
 set -euo pipefail
 cd "$(dirname "$0")"
 
