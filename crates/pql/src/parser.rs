@@ -8,6 +8,7 @@
 //! - `E0004`: a chain step with two clauses of the same kind.
 //! - `E0005`: nesting deeper than [`ParseOptions::max_depth`].
 
+mod aggregates;
 mod build;
 mod errors;
 mod grammar;
@@ -146,7 +147,8 @@ fn run<T: Send>(text: &str, options: &ParseOptions, rule: Rule, build: BuildFn<T
 }
 
 fn attempt<T>(text: &str, options: &ParseOptions, rule: Rule, build: BuildFn<T>) -> Result<T, Failure> {
-    let mut pairs = PqlParser::parse(rule, text).map_err(|error| errors::from_pest(text, &error))?;
+    let marked = aggregates::mark(text);
+    let mut pairs = PqlParser::parse(rule, &marked).map_err(|error| errors::from_pest(text, &error))?;
     let Some(root) = pairs.next() else {
         return Err(Failure::Diagnostic(errors::internal_error(rule)));
     };

@@ -757,12 +757,14 @@ fn quantifier_kind(pair: &Pair<'_, Rule>) -> Result<QuantifierKind> {
     }
 }
 
+/// Reads an aggregate keyword whose first letter the parser replaced by the marker byte.
 fn aggregate_kind(pair: &Pair<'_, Rule>) -> Result<AggregateKind> {
-    match pair.as_str().to_ascii_lowercase().as_str() {
-        "sum" => Ok(AggregateKind::Sum),
-        "average" => Ok(AggregateKind::Average),
-        "min" => Ok(AggregateKind::Min),
-        "max" => Ok(AggregateKind::Max),
+    let rest = pair.as_str().get(1..).unwrap_or_default();
+    match rest.to_ascii_lowercase().as_str() {
+        "um" => Ok(AggregateKind::Sum),
+        "verage" => Ok(AggregateKind::Average),
+        "in" => Ok(AggregateKind::Min),
+        "ax" => Ok(AggregateKind::Max),
         _ => Err(errors::internal_error(Rule::aggregate_kind)),
     }
 }

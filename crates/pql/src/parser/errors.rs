@@ -328,12 +328,6 @@ fn expected_tokens(rule: Rule) -> &'static [&'static str] {
         | Rule::exponent
         | Rule::ident_char
         | Rule::reserved_word
-        | Rule::chain_word
-        | Rule::guard_short_form
-        | Rule::guard_long_form
-        | Rule::guard_token
-        | Rule::guard_group
-        | Rule::guard_group_item
-        | Rule::guard_string => &[],
+        | Rule::chain_word => &[],
     }
 }
