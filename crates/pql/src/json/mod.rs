@@ -221,6 +221,23 @@ fn byte_offset(text: &str, line: usize, column: usize) -> usize {
     (line_start + within).min(text.len())
 }
 
+/// Returns the PQL text of a segment definition's expression given in `format`:
+/// `pql/text` as written, `pql/json` converted to canonical PQL text.
+///
+/// # Errors
+///
+/// Returns a message naming an unknown format, or the rendered diagnostic of a `pql/json`
+/// value that does not convert.
+pub fn expression_text(format: &str, value: &str) -> Result<String, String> {
+    match format {
+        "pql/text" => Ok(value.to_string()),
+        "pql/json" => from_json_str(value).map(|query| query.to_string()).map_err(|diagnostic| {
+            format!("the pql/json expression does not convert:\n{}", diagnostic.render(value))
+        }),
+        other => Err(format!("expression format {other:?} is not supported; use \"pql/text\" or \"pql/json\"")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,22 +253,5 @@ mod tests {
         assert_eq!(byte_offset("ab\ncd", 2, 2), 4);
         assert_eq!(byte_offset("ab\ncd", 1, 1), 0);
         assert_eq!(byte_offset("ab", 9, 9), 2);
-    }
-}
-
-/// Returns the PQL text of a segment definition's expression given in `format`:
-/// `pql/text` as written, `pql/json` converted to canonical PQL text.
-///
-/// # Errors
-///
-/// Returns a message naming an unknown format, or the rendered diagnostic of a `pql/json`
-/// value that does not convert.
-pub fn expression_text(format: &str, value: &str) -> Result<String, String> {
-    match format {
-        "pql/text" => Ok(value.to_string()),
-        "pql/json" => from_json_str(value).map(|query| query.to_string()).map_err(|diagnostic| {
-            format!("the pql/json expression does not convert:\n{}", diagnostic.render(value))
-        }),
-        other => Err(format!("expression format {other:?} is not supported; use \"pql/text\" or \"pql/json\"")),
     }
 }

@@ -218,15 +218,14 @@ impl<'a> Scanner<'a> {
 }
 
 /// Returns the last token of `before`, and the text before that token. A token here is a word,
-/// `=>`, `=` or any other single byte, which is all that [`Scanner::may_start_expression`]
-/// distinguishes.
+/// a two-byte operator (`=>`, `<=`, `>=`, `!=`, `==`) or any other single byte, which is all
+/// that [`Scanner::may_start_expression`] distinguishes.
 fn previous_token(before: &[u8]) -> Option<(&[u8], &[u8])> {
     let end = before.iter().rposition(|byte| !is_whitespace(*byte))? + 1;
+    let two_byte_operator = [b"=>", b"<=", b">=", b"!=", b"=="].iter().any(|op| before[..end].ends_with(*op));
     let start = if is_word_byte(before[end - 1]) {
         before[..end].iter().rposition(|byte| !is_word_byte(*byte)).map_or(0, |i| i + 1)
-    } else if before[..end].ends_with(b"=>") {
-        end - 2
-    } else if before[end - 1] == b'=' && end >= 2 && matches!(before[end - 2], b'<' | b'>' | b'!' | b'=') {
+    } else if two_byte_operator {
         end - 2
     } else {
         end - 1
@@ -283,7 +282,18 @@ fn is_one_of(word: &[u8], words: &[&str]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{MARKER, mark};
+    use std::collections::HashMap;
+
+    use pest::Parser as _;
+    use proptest::prelude::*;
+
+    use super::{MARKER, Scanner, mark};
+
+    /// The grammar lookahead that decided aggregate keywords before the scanner did.
+    #[derive(pest_derive::Parser)]
+    #[grammar = "grammar.pest"]
+    #[grammar = "parser/aggregate_lookahead.pest"]
+    struct Oracle;
 
     /// Returns the byte offsets that `mark` replaces with the marker.
     fn marked(text: &str) -> Vec<usize> {
@@ -335,6 +345,9 @@ mod tests {
         assert_eq!(marked("max (x] over"), Vec::<usize>::new());
         assert_eq!(marked("max \"x over"), Vec::<usize>::new());
         assert_eq!(marked("max (\")\") over"), vec![0]);
+        // A closing bracket of the wrong kind breaks the groups around it too.
+        assert_eq!(marked("max ( [ ) ) over"), Vec::<usize>::new());
+        assert_eq!(marked("max ([{}]) over"), vec![0]);
     }
 
     #[test]
@@ -351,5 +364,30 @@ mod tests {
     #[test]
     fn unchanged_text_is_borrowed() {
         assert!(matches!(mark("a.b = 1 and sum(x) > 2"), std::borrow::Cow::Borrowed(_)));
+    }
+
+    /// Pieces that the generated texts are made of: aggregate keywords, value tokens, words that
+    /// end a value, brackets, strings (closed and not) and the marker byte.
+    const PIECES: &[&str] = &[
+        "sum", "max", "Min", "AVERAGE", "x", "X.a", ".", ". b", "^", "^^y", "+", "-", "*", "%", "$", "1", "2.5", "(",
+        ")", "[", "]", "{", "}", "\"s\"", "\"", "\\", ",", ":", "=", "=>", ">", "over", "from", "in", "where",
+        "let", "true", "now", "and", "not", " ", "  ", "\n", "\u{1}",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 20_000, ..ProptestConfig::default() })]
+
+        /// The scanner decides every candidate keyword as the grammar lookahead does.
+        #[test]
+        fn scanner_agrees_with_grammar_lookahead(pieces in prop::collection::vec(prop::sample::select(PIECES), 0..40)) {
+            let text: String = pieces.concat();
+            let scanner = Scanner::new(text.as_bytes());
+            let mut stops = HashMap::new();
+            for &keyword in &scanner.candidates {
+                let expected = Oracle::parse(Rule::aggregate_lookahead, &text[keyword..]).is_ok();
+                let actual = scanner.starts_aggregate(keyword, &mut stops);
+                prop_assert_eq!(actual, expected, "keyword at {} of {:?}", keyword, text);
+            }
+        }
     }
 }
