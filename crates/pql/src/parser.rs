@@ -146,9 +146,29 @@ fn run<T: Send>(text: &str, options: &ParseOptions, rule: Rule, build: BuildFn<T
     }
 }
 
+/// How many times a parse that fails at a marked aggregate keyword is retried with that keyword
+/// read as a name. One retry is the usual case, and the cap bounds the work on hostile input.
+const UNMARK_RETRIES: usize = 2;
+
 fn attempt<T>(text: &str, options: &ParseOptions, rule: Rule, build: BuildFn<T>) -> Result<T, Failure> {
-    let marked = aggregates::mark(text);
-    let mut pairs = PqlParser::parse(rule, &marked).map_err(|error| errors::from_pest(text, &error))?;
+    let mut marked = aggregates::Marked::new(text);
+    let mut retries = 0;
+    let mut pairs = loop {
+        match PqlParser::parse(rule, marked.text()) {
+            Ok(pairs) => break pairs,
+            Err(error) => {
+                let position = match error.location {
+                    pest::error::InputLocation::Pos(position) => position,
+                    pest::error::InputLocation::Span((start, _)) => start,
+                };
+                if retries < UNMARK_RETRIES && marked.unmark(position) {
+                    retries += 1;
+                    continue;
+                }
+                return Err(errors::from_pest(text, &error));
+            }
+        }
+    };
     let Some(root) = pairs.next() else {
         return Err(Failure::Diagnostic(errors::internal_error(rule)));
     };

@@ -119,6 +119,19 @@ fn aggregate_as_operand() {
     assert_eq!(error_of("sum + 1 x").help, None);
 }
 
+/// Where only a name fits, an aggregate keyword is a name, so the error points past it: at the
+/// right side of `in`, in a lambda's parameters and after a comma that no binding follows.
+#[test]
+fn aggregate_keyword_where_a_name_fits() {
+    // The input and the offset of its aggregate keyword.
+    let cases = [("a in max X from b", 5), ("(A, sum X from a) => 1", 4), ("select X from a, max X from b", 17)];
+    for (text, keyword) in cases {
+        let diagnostic = error_of(text);
+        assert!(diagnostic.message.ends_with("found `X`"), "{text}: {}", diagnostic.message);
+        assert!(diagnostic.span.start > keyword, "{text}: {:?}", diagnostic.span);
+    }
+}
+
 #[test]
 fn unknown_chain_clause() {
     let text = "chain(xEvent, timestamp, [A: WHAT(x) FOO(1)])";

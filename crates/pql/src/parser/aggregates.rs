@@ -33,24 +33,58 @@ const RESERVED_WORDS: [&str; 28] = [
     "next",
 ];
 
-/// Returns the text pest parses: `text` with the first letter of every aggregate keyword that
-/// starts an aggregate replaced by [`MARKER`]. Borrows `text` when nothing changes.
-pub(super) fn mark(text: &str) -> Cow<'_, str> {
-    let scanner = Scanner::new(text.as_bytes());
-    let starts = scanner.aggregate_starts();
-    if starts.is_empty() && scanner.markers.is_empty() {
-        return Cow::Borrowed(text);
+/// The text pest parses: the original with the first letter of every aggregate keyword that
+/// starts an aggregate replaced by [`MARKER`].
+pub(super) struct Marked<'a> {
+    original: &'a str,
+    text: Cow<'a, str>,
+}
+
+impl<'a> Marked<'a> {
+    /// Marks the aggregate keywords of `text`. Borrows `text` when nothing changes.
+    pub(super) fn new(text: &'a str) -> Marked<'a> {
+        let scanner = Scanner::new(text.as_bytes());
+        let starts = scanner.aggregate_starts();
+        if starts.is_empty() && scanner.markers.is_empty() {
+            return Marked { original: text, text: Cow::Borrowed(text) };
+        }
+
+        let mut bytes = text.as_bytes().to_vec();
+        for &index in &scanner.markers {
+            bytes[index] = MARKER_STAND_IN;
+        }
+        for index in starts {
+            bytes[index] = MARKER;
+        }
+        Marked { original: text, text: Cow::Owned(ascii_edited(text, bytes)) }
     }
 
-    let mut bytes = text.as_bytes().to_vec();
-    for &index in &scanner.markers {
-        bytes[index] = MARKER_STAND_IN;
+    /// Returns the marked text.
+    pub(super) fn text(&self) -> &str {
+        &self.text
     }
-    for index in starts {
-        bytes[index] = MARKER;
+
+    /// Restores the original letter of the marked keyword at `index`, and returns whether
+    /// there was one.
+    ///
+    /// The parser calls this when pest fails right at a marked keyword: pest reached it where
+    /// only a name or an operand fits, such as the right side of `a in max X from b`, so the
+    /// keyword is a name there and the error belongs further on.
+    pub(super) fn unmark(&mut self, index: usize) -> bool {
+        if self.text.as_bytes().get(index) != Some(&MARKER) {
+            return false;
+        }
+        let mut bytes = std::mem::take(&mut self.text).into_owned().into_bytes();
+        bytes[index] = self.original.as_bytes()[index];
+        self.text = Cow::Owned(ascii_edited(self.original, bytes));
+        true
     }
-    // Only ASCII bytes were replaced by ASCII bytes, so the text is still UTF-8.
-    Cow::Owned(String::from_utf8(bytes).unwrap_or_else(|_| text.to_string()))
+}
+
+/// Converts the edited bytes back into a string. Only ASCII bytes were replaced by ASCII
+/// bytes, so they are still UTF-8, and the fallback to the original text is never taken.
+fn ascii_edited(original: &str, bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|_| original.to_string())
 }
 
 /// The lexical facts of one text that the aggregate test needs.
@@ -287,7 +321,11 @@ mod tests {
     use pest::Parser as _;
     use proptest::prelude::*;
 
-    use super::{MARKER, Scanner, mark};
+    use super::{MARKER, Marked, Scanner};
+
+    fn mark(text: &str) -> std::borrow::Cow<'_, str> {
+        Marked::new(text).text
+    }
 
     /// The grammar lookahead that decided aggregate keywords before the scanner did.
     #[derive(pest_derive::Parser)]
@@ -359,6 +397,16 @@ mod tests {
     #[test]
     fn marker_bytes_in_the_text_are_replaced() {
         assert_eq!(mark("\u{1}ax X from a").as_ref(), "\u{2}ax X from a");
+    }
+
+    #[test]
+    fn unmark_restores_the_letter() {
+        let mut marked = Marked::new("a in max X from b");
+        assert_eq!(marked.text(), "a in \u{1}ax X from b");
+        assert!(!marked.unmark(0));
+        assert!(marked.unmark(5));
+        assert_eq!(marked.text(), "a in max X from b");
+        assert!(!marked.unmark(5));
     }
 
     #[test]

@@ -18,8 +18,8 @@ mod tests {
     /// Returns the number of bytes `rule` consumes from the start of `input`, or `None`. The
     /// input is marked as the parser marks it, so that aggregate keywords are recognized.
     fn consumed(rule: Rule, input: &str) -> Option<usize> {
-        let marked = super::super::aggregates::mark(input);
-        let mut pairs = PqlParser::parse(rule, &marked).ok()?;
+        let marked = super::super::aggregates::Marked::new(input);
+        let mut pairs = PqlParser::parse(rule, marked.text()).ok()?;
         let first = pairs.next()?;
         assert_eq!(first.as_span().start(), 0, "{rule:?} on {input:?} did not start at 0");
         // Rules may end with whitespace skipped before an optional part that did not match.
