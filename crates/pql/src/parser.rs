@@ -157,11 +157,7 @@ fn attempt<T>(text: &str, options: &ParseOptions, rule: Rule, build: BuildFn<T>)
         match PqlParser::parse(rule, marked.text()) {
             Ok(pairs) => break pairs,
             Err(error) => {
-                let position = match error.location {
-                    pest::error::InputLocation::Pos(position) => position,
-                    pest::error::InputLocation::Span((start, _)) => start,
-                };
-                if retries < UNMARK_RETRIES && marked.unmark(position) {
+                if retries < UNMARK_RETRIES && marked.unmark(errors::error_position(&error)) {
                     retries += 1;
                     continue;
                 }

@@ -14,6 +14,8 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use super::is_word_byte;
+
 /// Replaces the first letter of an aggregate keyword that starts an aggregate.
 pub(super) const MARKER: u8 = 0x01;
 
@@ -67,9 +69,9 @@ impl<'a> Marked<'a> {
     /// Restores the original letter of the marked keyword at `index`, and returns whether
     /// there was one.
     ///
-    /// The parser calls this when pest fails right at a marked keyword: pest reached it where
-    /// only a name or an operand fits, such as the right side of `a in max X from b`, so the
-    /// keyword is a name there and the error belongs further on.
+    /// The parser calls this when pest fails right at a marked keyword. Pest reached that keyword
+    /// where only a name or an operand fits, such as the right side of `a in max X from b`. The
+    /// keyword is a name there, and the error belongs further on.
     pub(super) fn unmark(&mut self, index: usize) -> bool {
         if self.text.as_bytes().get(index) != Some(&MARKER) {
             return false;
@@ -287,10 +289,6 @@ fn string_end(bytes: &[u8], open: usize) -> Option<usize> {
         }
     }
     None
-}
-
-fn is_word_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_'
 }
 
 fn is_whitespace(byte: u8) -> bool {

@@ -28,10 +28,7 @@ pub(super) fn from_pest(text: &str, error: &pest::error::Error<Rule>) -> Failure
         // pest reports its stack guard (and a call limit, when a program sets one) this way.
         ErrorVariant::CustomError { .. } => return Failure::StackExhausted,
     };
-    let position = match error.location {
-        InputLocation::Pos(position) => position,
-        InputLocation::Span((start, _)) => start,
-    };
+    let position = error_position(error);
 
     let mut expected: Vec<&str> = positives.iter().flat_map(|rule| expected_tokens(*rule)).copied().collect();
     expected.sort_unstable();
@@ -60,6 +57,14 @@ pub(super) fn from_pest(text: &str, error: &pest::error::Error<Rule>) -> Failure
     match help_for(&found.text, previous_word, &expected) {
         Some(help) => diagnostic.with_help(help).into(),
         None => diagnostic.into(),
+    }
+}
+
+/// Returns the byte offset where pest stopped: the position it reports, or the start of its span.
+pub(super) fn error_position(error: &pest::error::Error<Rule>) -> usize {
+    match error.location {
+        InputLocation::Pos(position) => position,
+        InputLocation::Span((start, _)) => start,
     }
 }
 
